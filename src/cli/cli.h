@@ -1,0 +1,33 @@
+/* cli.h — the `cola` command line: one binary, subcommands in a table.
+ *
+ * Each command lives in its own cmd_<name>.c and exports a struct cli_cmd.
+ * main.c holds the table, dispatches, and prints `cola --help` and
+ * `cola help CMD` from the table, so help cannot drift from what exists.
+ * A command's run() gets argv with argv[0] = the command name and returns
+ * the process exit status (0 ok, 1 runtime error, 2 usage error).
+ */
+#ifndef COLA_CLI_CLI_H
+#define COLA_CLI_CLI_H
+
+#include <stdio.h>
+
+struct cli_cmd {
+    const char *name;
+    const char *summary;   /* one line for `cola --help` */
+    const char *usage;     /* full text for `cola help CMD` / `cola CMD --help` */
+    int (*run)(int argc, char **argv);
+};
+
+extern const struct cli_cmd cli_cmd_inspect;
+extern const struct cli_cmd cli_cmd_tokenize;
+extern const struct cli_cmd cli_cmd_detokenize;
+
+/* Print cmd's usage to f. */
+void cli_print_usage(const struct cli_cmd *cmd, FILE *f);
+/* Print "cola CMD: msg" to stderr and return 2 (usage error). */
+int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* True if arg is -h or --help. */
+int cli_is_help(const char *arg);
+
+#endif

@@ -1,0 +1,65 @@
+/* Unit tests for src/util: error buffer, growable buffer. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+static void test_err_first_wins(void **state)
+{
+    (void)state;
+    struct cola_err e;
+    err_clear(&e);
+    assert_int_equal(e.code, 0);
+    assert_string_equal(err_msg(&e), "success");
+    assert_int_equal(err_set(&e, COLA_EFORMAT, "inner %d", 1), COLA_EFORMAT);
+    assert_int_equal(err_set(&e, COLA_EIO, "outer"), COLA_EIO);
+    assert_int_equal(e.code, COLA_EFORMAT);
+    assert_string_equal(err_msg(&e), "inner 1");
+    assert_int_equal(err_set(NULL, COLA_EINVAL, "x"), COLA_EINVAL);
+}
+
+static void test_buf_grow_and_max(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 10);
+    assert_int_equal(buf_puts(&b, "hello"), 0);
+    assert_int_equal(buf_printf(&b, "%d", 1234), 0);
+    assert_int_equal(b.len, 9);
+    assert_string_equal(b.data, "hello1234");
+    /* past the maximum: refused, contents unchanged */
+    assert_int_equal(buf_puts(&b, "ab"), COLA_ENOMEM);
+    assert_int_equal(b.len, 9);
+    assert_string_equal(b.data, "hello1234");
+    assert_int_equal(buf_putc(&b, '!'), 0);
+    assert_int_equal(buf_printf(&b, "x"), COLA_ENOMEM);
+    char *s = buf_take(&b);
+    assert_string_equal(s, "hello1234!");
+    assert_int_equal(b.len, 0);
+    free(s);
+    buf_free(&b);
+}
+
+static void test_buf_take_empty(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 100);
+    char *s = buf_take(&b);
+    assert_non_null(s);
+    assert_string_equal(s, "");
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_err_first_wins),
+        cmocka_unit_test(test_buf_grow_and_max),
+        cmocka_unit_test(test_buf_take_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
