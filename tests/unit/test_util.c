@@ -1,11 +1,13 @@
 /* Unit tests for src/util: error buffer, growable buffer. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/strmap.h"
 
 static void test_err_first_wins(void **state)
 {
@@ -54,12 +56,40 @@ static void test_buf_take_empty(void **state)
     free(s);
 }
 
+static void test_strmap_basic(void **state)
+{
+    (void)state;
+    struct strmap m;
+    assert_int_equal(strmap_init(&m, 2), 0);
+    char keys[1000][8];
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+        assert_int_equal(strmap_put_new(&m, keys[i], (size_t)n, i), 1);
+    }
+    assert_int_equal(m.count, 1000);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(strmap_get(&m, keys[i], strlen(keys[i]), -1), i);
+    assert_int_equal(strmap_get(&m, "nope", 4, -7), -7);
+    /* keys with embedded NUL and the empty key are distinct keys */
+    assert_int_equal(strmap_put(&m, "a\0b", 3, 5), 0);
+    assert_int_equal(strmap_put(&m, "", 0, 6), 0);
+    assert_int_equal(strmap_get(&m, "a\0b", 3, -1), 5);
+    assert_int_equal(strmap_get(&m, "a", 1, -1), -1);
+    assert_int_equal(strmap_get(&m, "", 0, -1), 6);
+    assert_int_equal(strmap_put_new(&m, "k5", 2, 99), 0);
+    assert_int_equal(strmap_get(&m, "k5", 2, -1), 5);
+    assert_int_equal(strmap_put(&m, "k5", 2, 99), 0);
+    assert_int_equal(strmap_get(&m, "k5", 2, -1), 99);
+    strmap_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_first_wins),
         cmocka_unit_test(test_buf_grow_and_max),
         cmocka_unit_test(test_buf_take_empty),
+        cmocka_unit_test(test_strmap_basic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
