@@ -83,6 +83,34 @@ static void test_strmap_basic(void **state)
     strmap_free(&m);
 }
 
+/* The llama.cpp test-pair loader the tokenizer tests stand on. */
+static void test_vocab_cases_loader(void **state)
+{
+    (void)state;
+    TU_SHARED_OR_SKIP(inp, "vocab/ggml-vocab-gpt-2.gguf.inp");
+    (void)inp;
+    char base[4096];
+    snprintf(base, sizeof(base), "%s/vocab/ggml-vocab-gpt-2.gguf", tu_shared_dir());
+    struct tu_vocab_cases c;
+    assert_int_equal(tu_vocab_cases_load(base, &c), 0);
+    assert_true(c.n > 10);
+    /* the empty input has no ids; "Hello world" has two */
+    int saw_empty = 0, saw_hello = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        assert_int_equal(strlen(c.cases[i].text), c.cases[i].len);
+        if (c.cases[i].len == 0) {
+            saw_empty = 1;
+            assert_int_equal(c.cases[i].n_ids, 0);
+        }
+        if (!strcmp(c.cases[i].text, "Hello world")) {
+            saw_hello = 1;
+            assert_int_equal(c.cases[i].n_ids, 2);
+        }
+    }
+    assert_true(saw_empty && saw_hello);
+    tu_vocab_cases_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -90,6 +118,7 @@ int main(void)
         cmocka_unit_test(test_buf_grow_and_max),
         cmocka_unit_test(test_buf_take_empty),
         cmocka_unit_test(test_strmap_basic),
+        cmocka_unit_test(test_vocab_cases_loader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

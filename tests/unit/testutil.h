@@ -41,4 +41,25 @@ char *tu_read_file(const char *path, size_t *len);
 char *tu_mkdtemp(void);
 void tu_rm_rf(const char *path);
 
+/* llama.cpp's tokenizer test pairs: FILE.inp holds inputs separated by
+ * "\n__ggml_vocab_test__\n" (the file ends with one), FILE.out one line of
+ * space-separated ids per input. */
+struct tu_vocab_case {
+    const char *text;   /* points into the loaded .inp buffer */
+    size_t len;
+    int32_t *ids;
+    size_t n_ids;
+};
+
+struct tu_vocab_cases {
+    char *inp;          /* owned */
+    struct tu_vocab_case *cases;
+    size_t n;
+};
+
+/* Load base.inp / base.out (base = path without the extension). 0 on
+ * success, -1 (with a message on stderr) on a read or format error. */
+int tu_vocab_cases_load(const char *base, struct tu_vocab_cases *out);
+void tu_vocab_cases_free(struct tu_vocab_cases *c);
+
 #endif
