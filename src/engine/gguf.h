@@ -46,6 +46,7 @@
 #define GGUF_MAX_DIMS 4
 #define GGUF_NAME_MAX 256     /* longest tensor name accepted, including the NUL */
 #define GGUF_MAX_DEPTH 8      /* deepest array nesting accepted */
+#define GGUF_KEY_MAX 65535    /* longest metadata key accepted, in bytes */
 
 enum gguf_vtype {
     GGUF_VT_UINT8 = 0,
