@@ -2,7 +2,8 @@
  *
  * The numbers of enum qt_type are the type ids stored in GGUF tensor infos
  * (ggml's enum ggml_type) and never change. Ids that ggml retired (4, 5,
- * 31-33, 36-38) have no traits.
+ * 31-33, 36-38) have no traits. Ids 40-42 (NVFP4, Q1_0, Q2_0) are ggml's
+ * newest types: cola knows their sizes but cannot compute with them.
  *
  * Block formats (all little-endian, f16 = IEEE half, packed, no padding):
  *   Q4_0  32 el, 18 B: f16 d; u8 qs[16]            x = d*(q-8), q in 0..15; low nibbles are
@@ -66,7 +67,10 @@ enum qt_type {
     QT_TYPE_TQ1_0 = 34,
     QT_TYPE_TQ2_0 = 35,
     QT_TYPE_MXFP4 = 39,
-    QT_TYPE_COUNT = 40,
+    QT_TYPE_NVFP4 = 40,
+    QT_TYPE_Q1_0 = 41,
+    QT_TYPE_Q2_0 = 42,
+    QT_TYPE_COUNT = 43,
 };
 
 #define QK4_0 32
