@@ -130,34 +130,24 @@ static void step_qk_rope_store(struct eng_ctx *c, int il, int ith, int nth)
     }
 }
 
-/* Causal attention of every (token, head) pair this thread owns. As in
- * llama.cpp's f16 KV path, q is rounded to f16 before the dot products. */
+/* Causal attention of every (token, head) pair this thread owns. */
 static void step_attention(struct eng_ctx *c, int il, int ith, int nth)
 {
     const struct eng_hparams *hp = &c->m->hp;
     const int64_t hdk = hp->head_dim_k, hdv = hp->head_dim_v;
     const int64_t QD = (int64_t)hp->n_head * hdk, OD = (int64_t)hp->n_head * hdv;
     const int group = hp->n_head / hp->n_head_kv;
-    float *scores = c->thread_scratch + (size_t)ith * c->thread_scratch_floats;
-    float *qh = scores + c->p.n_ctx;
-    qt_f16 *qh16 = (qt_f16 *)(qh + hdk);
+    float *scratch = c->thread_scratch + (size_t)ith * c->thread_scratch_floats;
     int64_t lo, hi;
     split((int64_t)c->n_tokens * hp->n_head, ith, nth, &lo, &hi);
     for (int64_t item = lo; item < hi; item++) {
         const int64_t t = item / hp->n_head;
         const int h = (int)(item % hp->n_head), g = h / group;
-        const int32_t seq = c->batch->seq[t], n_kv = c->batch->pos[t] + 1;
-        c->kern->f32_to_f16(c->q + t * QD + h * hdk, qh16, hdk);
-        c->kern->f16_to_f32(qh16, qh, hdk);
-        const qt_f16 *K = kv_k(&c->kv, il, seq, 0) + (int64_t)g * hdk;
-        for (int32_t j = 0; j < n_kv; j++)
-            scores[j] = c->kern->dot_f16_f32(hdk, K + (size_t)j * c->kv.dim_k, qh) * c->kq_scale;
-        ops_softmax(scores, n_kv);
-        float *out = c->att + t * OD + (int64_t)h * hdv;
-        memset(out, 0, sizeof(float) * (size_t)hdv);
-        const qt_f16 *V = kv_v(&c->kv, il, seq, 0) + (int64_t)g * hdv;
-        for (int32_t j = 0; j < n_kv; j++)
-            c->kern->axpy_f16(hdv, scores[j], V + (size_t)j * c->kv.dim_v, out);
+        const int32_t seq = c->batch->seq[t];
+        ops_attention_head(c->kern, c->q + t * QD + h * hdk, kv_k(&c->kv, il, seq, 0) + g * hdk,
+                           (size_t)c->kv.dim_k, kv_v(&c->kv, il, seq, 0) + g * hdv,
+                           (size_t)c->kv.dim_v, c->batch->pos[t] + 1, (int)hdk, (int)hdv,
+                           c->kq_scale, scratch, c->att + t * OD + (int64_t)h * hdv);
     }
 }
 

@@ -1,6 +1,7 @@
 #include "engine/ops.h"
 
 #include <math.h>
+#include <string.h>
 
 void ops_rmsnorm(const float *x, const float *w, float *y, int64_t n, float eps)
 {
@@ -92,4 +93,20 @@ void rope_apply(const struct rope_params *rp, const float *cs, float *x, int n_h
             }
         }
     }
+}
+
+void ops_attention_head(const struct kern_table *kt, const float *q, const qt_f16 *K,
+                        size_t k_stride, const qt_f16 *V, size_t v_stride, int32_t n_kv, int hd_k,
+                        int hd_v, float scale, float *scratch, float *out)
+{
+    float *scores = scratch, *qh = scratch + n_kv;
+    qt_f16 *qh16 = (qt_f16 *)(qh + hd_k);
+    kt->f32_to_f16(q, qh16, hd_k);
+    kt->f16_to_f32(qh16, qh, hd_k);
+    for (int32_t j = 0; j < n_kv; j++)
+        scores[j] = kt->dot_f16_f32(hd_k, K + (size_t)j * k_stride, qh) * scale;
+    ops_softmax(scores, n_kv);
+    memset(out, 0, sizeof(float) * (size_t)hd_v);
+    for (int32_t j = 0; j < n_kv; j++)
+        kt->axpy_f16(hd_v, scores[j], V + (size_t)j * v_stride, out);
 }

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "engine/kernels.h"
 #include "engine/model.h"
 
 /* y = x / sqrt(mean(x^2) + eps) * w   (w may be NULL: no weight). y may be x. */
@@ -47,5 +48,14 @@ void rope_cache(const struct rope_params *rp, float pos, float *cs);
  * cos/sin table cs of one position (dims past n_rot are left alone). */
 void rope_apply(const struct rope_params *rp, const float *cs, float *x, int n_head,
                 int head_dim);
+
+/* Causal attention of one query head over n_kv cached positions:
+ *   out = softmax(scale * q . K[j]) . V[j],  j < n_kv
+ * K rows (hd_k halves) are k_stride halves apart, V rows v_stride apart.
+ * q is rounded to f16 first, as llama.cpp's f16 KV cache path does.
+ * scratch: n_kv + 2 * hd_k floats. */
+void ops_attention_head(const struct kern_table *kt, const float *q, const qt_f16 *K,
+                        size_t k_stride, const qt_f16 *V, size_t v_stride, int32_t n_kv, int hd_k,
+                        int hd_v, float scale, float *scratch, float *out);
 
 #endif
