@@ -182,6 +182,7 @@ void eng_ctx_free(struct eng_ctx *c)
 }
 
 const struct eng_ctx_params *eng_ctx_params(const struct eng_ctx *c) { return &c->p; }
+const struct eng_model *eng_ctx_model(const struct eng_ctx *c) { return c->m; }
 size_t eng_ctx_kv_bytes(const struct eng_ctx *c) { return c->kv.bytes; }
 size_t eng_ctx_scratch_bytes(const struct eng_ctx *c) { return c->scratch_bytes; }
 

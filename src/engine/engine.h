@@ -87,6 +87,7 @@ int eng_ctx_new(struct eng_model *m, const struct eng_ctx_params *params, struct
                 struct cola_err *err);
 void eng_ctx_free(struct eng_ctx *c);
 const struct eng_ctx_params *eng_ctx_params(const struct eng_ctx *c);
+const struct eng_model *eng_ctx_model(const struct eng_ctx *c);
 /* Bytes of the KV cache and of the planned scratch. */
 size_t eng_ctx_kv_bytes(const struct eng_ctx *c);
 size_t eng_ctx_scratch_bytes(const struct eng_ctx *c);

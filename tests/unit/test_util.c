@@ -7,6 +7,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/godur.h"
 #include "util/strmap.h"
 
 static void test_err_first_wins(void **state)
@@ -111,6 +112,54 @@ static void test_vocab_cases_loader(void **state)
     tu_vocab_cases_free(&c);
 }
 
+/* Go's Duration.String() and ParseDuration, as Ollama prints and reads them. */
+static void test_godur(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t ns;
+        const char *text;
+    } fmt[] = {
+        {0, "0s"},
+        {1, "1ns"},
+        {850, "850ns"},
+        {1500, "1.5\xc2\xb5s"},
+        {1000000, "1ms"},
+        {1234567, "1.234567ms"},
+        {100000000, "100ms"},
+        {1000000000, "1s"},
+        {1500000000, "1.5s"},
+        {1234567891, "1.234567891s"},
+        {123500000000, "2m3.5s"},
+        {5400000000000, "1h30m0s"},
+        {3600000000000, "1h0m0s"},
+        {-1000000000, "-1s"},
+        {-1500, "-1.5\xc2\xb5s"},
+    };
+    char buf[64];
+    for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++)
+        assert_string_equal(godur_format(fmt[i].ns, buf, sizeof(buf)), fmt[i].text);
+    static const struct {
+        const char *text;
+        int rc;
+        int64_t ns;
+    } parse[] = {
+        {"0", 0, 0},          {"5m", 0, 300000000000},  {"1h30m", 0, 5400000000000},
+        {"-1", COLA_EINVAL, 0}, {"-1m", 0, -60000000000}, {"1.5h", 0, 5400000000000},
+        {".5s", 0, 500000000}, {"300ms", 0, 300000000},  {"2us", 0, 2000},
+        {"2\xc2\xb5s", 0, 2000}, {"+10s", 0, 10000000000}, {"5", COLA_EINVAL, 0},
+        {"1d", COLA_EINVAL, 0}, {"", COLA_EINVAL, 0},    {"???", COLA_EINVAL, 0},
+        {"1h2", COLA_EINVAL, 0}, {"99999999999999h", COLA_ERANGE, 0},
+    };
+    for (size_t i = 0; i < sizeof(parse) / sizeof(parse[0]); i++) {
+        int64_t v = -42;
+        int rc = godur_parse(parse[i].text, &v);
+        assert_int_equal(rc, parse[i].rc);
+        if (!rc)
+            assert_int_equal(v, parse[i].ns);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_buf_take_empty),
         cmocka_unit_test(test_strmap_basic),
         cmocka_unit_test(test_vocab_cases_loader),
+        cmocka_unit_test(test_godur),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
