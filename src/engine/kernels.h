@@ -29,11 +29,22 @@
 typedef void (*kern_vec_dot_fn)(int64_t n, float *s, const void *a, const void *b);
 /* Quantize an f32 activation row to a vec_dot_type (Q8_0/Q8_1/Q8_K/F16/BF16/F32). */
 typedef void (*kern_quantize_fn)(const float *x, void *y, int64_t n);
+/* Tile product for batches (prompt processing):
+ *   s[j * s_stride + i] = dot(a_i, b_j)   for i < na, j < nb
+ * with weight row a_i at a + i * a_stride and activation row b_j at
+ * b + j * b_stride (bytes), 1 <= na <= KERN_TILE_MAX, 1 <= nb <= KERN_TILE_MAX.
+ * Each weight block is unpacked once for all nb activation rows. Every s
+ * value is bit-identical to what vec_dot returns for the same pair, so a
+ * token's result does not depend on the batch it was computed in. */
+typedef void (*kern_tile_fn)(int64_t n, float *s, int64_t s_stride, const void *a,
+                             size_t a_stride, int na, const void *b, size_t b_stride, int nb);
+#define KERN_TILE_MAX 4
 
 struct kern_table {
     const char *name;                          /* "scalar", "avx2" */
     kern_vec_dot_fn vec_dot[QT_TYPE_COUNT];    /* indexed by the weight type; NULL = unsupported */
     kern_quantize_fn quantize[QT_TYPE_COUNT];  /* indexed by the vec_dot_type */
+    kern_tile_fn tile[QT_TYPE_COUNT];          /* indexed by the weight type; NULL = use vec_dot */
 
     /* attention over an f16 KV cache */
     float (*dot_f16_f32)(int64_t n, const qt_f16 *a, const float *b);
