@@ -2,10 +2,11 @@
  * and the scalar reference row functions behind the traits table.
  *
  * For engine files only (kernels include it to read blocks; everyone else goes
- * through quant.h and qt_get_traits()). The structs are packed, so a block may
- * sit at any address (a GGUF file with general.alignment = 1 is legal), and
- * their sizes are pinned by static_assert to ggml's ggml-common.h. The byte
- * layouts are spelled out in quant.h.
+ * through quant.h and qt_get_traits()). The weight structs are packed, so a
+ * block may sit at any address (a GGUF file with general.alignment = 1 is
+ * legal); Q8_K, the activation format, is not (see there). Sizes are pinned
+ * by static_assert to ggml's ggml-common.h; the byte layouts are spelled out
+ * in quant.h.
  *
  * Row functions: *_to_float(src, dst, n) dequantizes n elements (n a multiple
  * of the block size; a partial trailing block is ignored), *_from_float(src,
@@ -83,7 +84,11 @@ struct QT_PACKED qt_block_q6_K {
     int8_t scales[QK_K / 16];  /* signed 8-bit scales */
     qt_f16 d;
 };
-struct QT_PACKED qt_block_q8_K {
+/* Q8_K is the activation format the K-quant dot products pair with: cola
+ * builds it in buffers it allocates, so it keeps natural alignment (kernels
+ * may take y->bsums as an int16_t pointer). Its layout has no padding either
+ * way; qt_q8_K_to_float reads it bytewise, so a block at any address is fine. */
+struct qt_block_q8_K {
     float d;
     int8_t qs[QK_K];
     int16_t bsums[QK_K / 16];  /* sum of qs over each group of 16 */

@@ -11,6 +11,7 @@
  * checking the bytes still match (tests/unit/test_quant_*.c).
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "engine/quant_internal.h"
@@ -605,13 +606,16 @@ void qt_q6_K_from_float(const float *src, void *dst, int64_t n)
 
 /* ------------------------------------------------------------ Q8_K */
 
+/* Read bytewise: a Q8_K block found in a file need not be 4-byte aligned. */
 void qt_q8_K_to_float(const void *src, float *dst, int64_t n)
 {
-    const struct qt_block_q8_K *b = src;
-    for (int64_t i = 0; i < n / QK_K; i++, dst += QK_K) {
-        const float d = b[i].d;
+    const uint8_t *p = src;
+    for (int64_t i = 0; i < n / QK_K; i++, dst += QK_K, p += sizeof(struct qt_block_q8_K)) {
+        float d;
+        memcpy(&d, p + offsetof(struct qt_block_q8_K, d), sizeof d);
+        const int8_t *qs = (const int8_t *)(p + offsetof(struct qt_block_q8_K, qs));
         for (int j = 0; j < QK_K; j++)
-            dst[j] = d * (float)b[i].qs[j];
+            dst[j] = d * (float)qs[j];
     }
 }
 
