@@ -80,7 +80,8 @@ struct qb_result {
 };
 
 /* Measures x (original) against y (round trip) of n elements; returns true
- * when both bounds hold. n must be a multiple of 256. */
+ * when both bounds hold. A last partial group or block is measured as it is
+ * (n need not be a multiple of anything; for quantized types it always is). */
 static inline bool qb_check(int type, const float *x, const float *y, long n, struct qb_result *r)
 {
     const struct qb_spec s = qb_spec_of(type);
@@ -91,18 +92,20 @@ static inline bool qb_check(int type, const float *x, const float *y, long n, st
     r->worst_blk_index = -1;
     for (long g0 = 0; g0 < n; g0 += s.group) {
         double amax = 0, mn = x[g0], mx = x[g0];
-        for (long i = g0; i < g0 + s.group; i++) {
+        const long g1 = g0 + s.group < n ? g0 + s.group : n;
+        for (long i = g0; i < g1; i++) {
             amax = fmax(amax, fabs(x[i]));
             mn = fmin(mn, x[i]);
             mx = fmax(mx, x[i]);
         }
         double span = s.span == QB_SYM ? amax : s.span == QB_RANGE ? mx - mn : mx - fmin(mn, 0);
         if (s.group > 1)
-            sstep += (span / s.levels) * (span / s.levels) * s.group;
+            sstep += (span / s.levels) * (span / s.levels) * (double)(g1 - g0);
     }
     for (long b0 = 0; b0 < n; b0 += blk) {
         double amax = 0, emax = 0;
-        for (long i = b0; i < b0 + blk; i++) {
+        const long b1 = b0 + blk < n ? b0 + blk : n;
+        for (long i = b0; i < b1; i++) {
             double e = fabs((double)x[i] - (double)y[i]);
             amax = fmax(amax, fabs(x[i]));
             emax = fmax(emax, e);
