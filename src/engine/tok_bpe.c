@@ -353,15 +353,20 @@ static struct bpe_cand heap_pop(struct bpe_call *c)
     return top;
 }
 
-static void try_pair(struct bpe_call *c, int32_t l, int32_t r)
+/* Queue the pair (l, r) if it is a merge. 0 or COLA_ENOMEM. */
+static int try_pair(struct bpe_call *c, int32_t l, int32_t r)
 {
     if (l < 0 || r < 0)
-        return;
+        return 0;
     const struct bpe_pair *p = pair_find(c->b, c->sym[l].id, c->sym[r].id);
     if (!p)
-        return;
+        return 0;
+    if (c->heap_n == c->heap_cap &&
+        grow((void **)&c->heap, &c->heap_cap, c->heap_n + 1, sizeof(*c->heap)) != 0)
+        return COLA_ENOMEM;
     struct bpe_cand x = {p->rank, l, r, p->id, c->sym[l].len + c->sym[r].len};
     heap_push(c, x);
+    return 0;
 }
 
 /* Emit the symbol standing for bytes w[0..n) with id. */
@@ -410,8 +415,7 @@ static int bpe_word(void *ctx, size_t off, size_t n)
     }
     if (n == 1)
         return emit(c, b->byte_id[w[0]], w, 1);
-    if (n > INT32_MAX || grow((void **)&c->sym, &c->sym_cap, n, sizeof(*c->sym)) != 0 ||
-        grow((void **)&c->heap, &c->heap_cap, 3 * n, sizeof(*c->heap)) != 0)
+    if (n > INT32_MAX || grow((void **)&c->sym, &c->sym_cap, n, sizeof(*c->sym)) != 0)
         return COLA_ENOMEM;
 
     for (size_t i = 0; i < n; i++) {
@@ -420,10 +424,13 @@ static int bpe_word(void *ctx, size_t off, size_t n)
         c->sym[i].next = i + 1 < n ? (int32_t)i + 1 : -1;
         c->sym[i].len = 1;
     }
-    /* n - 1 initial pairs, then at most 2 per merge (n - 1 merges): < 3n */
+    /* the heap grows as needed: n - 1 pairs at first, at most 2 more per
+     * merge, usually far fewer */
     c->heap_n = 0;
-    for (size_t i = 1; i < n; i++)
-        try_pair(c, (int32_t)i - 1, (int32_t)i);
+    for (size_t i = 1; i < n; i++) {
+        if (try_pair(c, (int32_t)i - 1, (int32_t)i) != 0)
+            return COLA_ENOMEM;
+    }
     while (c->heap_n) {
         struct bpe_cand x = heap_pop(c);
         struct bpe_sym *l = &c->sym[x.left], *r = &c->sym[x.right];
@@ -435,8 +442,8 @@ static int bpe_word(void *ctx, size_t off, size_t n)
         l->next = r->next;
         if (r->next >= 0)
             c->sym[r->next].prev = x.left;
-        try_pair(c, l->prev, x.left);
-        try_pair(c, x.left, l->next);
+        if (try_pair(c, l->prev, x.left) != 0 || try_pair(c, x.left, l->next) != 0)
+            return COLA_ENOMEM;
     }
     for (int32_t i = 0; i >= 0; i = c->sym[i].next) {
         int rc = emit(c, c->sym[i].id, w + i, c->sym[i].len);
