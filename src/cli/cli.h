@@ -18,6 +18,8 @@ struct cli_cmd {
     int (*run)(int argc, char **argv);
 };
 
+extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_bench;
 extern const struct cli_cmd cli_cmd_inspect;
 extern const struct cli_cmd cli_cmd_tokenize;
 extern const struct cli_cmd cli_cmd_detokenize;

@@ -7,6 +7,8 @@
 #include "cli/cli.h"
 
 static const struct cli_cmd *const commands[] = {
+    &cli_cmd_run,
+    &cli_cmd_bench,
     &cli_cmd_inspect,
     &cli_cmd_tokenize,
     &cli_cmd_detokenize,

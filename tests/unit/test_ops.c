@@ -1,0 +1,257 @@
+/* Row ops of the forward pass against float64 references on random inputs:
+ * RMSNorm, softmax, SwiGLU, RoPE (both styles, with and without frequency
+ * factors and linear scaling), one attention head over an f16 cache, and the
+ * KV cache's context shift. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/kv.h"
+#include "engine/ops.h"
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static double urand(void) /* [0, 1) */
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+static float frand(float lo, float hi) { return lo + (hi - lo) * (float)urand(); }
+
+static void test_rmsnorm(void **state)
+{
+    (void)state;
+    enum { N = 4096 };
+    float *x = malloc(N * sizeof(float)), *w = malloc(N * sizeof(float)), *y = malloc(N * sizeof(float));
+    for (int trial = 0; trial < 20; trial++) {
+        float amp = trial < 10 ? 1.0f : 300.0f;
+        int n = trial % 2 ? N : 896;
+        for (int i = 0; i < n; i++) {
+            x[i] = frand(-amp, amp);
+            w[i] = frand(-2.0f, 2.0f);
+        }
+        const double eps = 1e-6;
+        ops_rmsnorm(x, w, y, n, (float)eps);
+        double ss = 0;
+        for (int i = 0; i < n; i++)
+            ss += (double)x[i] * x[i];
+        double scale = 1.0 / sqrt(ss / n + eps);
+        for (int i = 0; i < n; i++) {
+            double want = (double)x[i] * scale * w[i];
+            /* two float roundings of the product plus the scale's: a few ulps */
+            assert_true(fabs(y[i] - want) <= 4e-7 * (fabs(want) + 1e-3));
+        }
+        /* in place, no weight */
+        memcpy(y, x, (size_t)n * sizeof(float));
+        ops_rmsnorm(y, NULL, y, n, (float)eps);
+        for (int i = 0; i < n; i++)
+            assert_true(fabs(y[i] - x[i] * scale) <= 3e-7 * (fabs(x[i] * scale) + 1e-3));
+    }
+    free(x);
+    free(w);
+    free(y);
+}
+
+static void test_softmax_swiglu(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    float x[N], g[N], u[N], h[N];
+    for (int trial = 0; trial < 10; trial++) {
+        int n = 1 + trial * 333;
+        double max = -1e300, sum = 0;
+        for (int i = 0; i < n; i++) {
+            x[i] = frand(-30.0f, 30.0f);
+            if (x[i] > max)
+                max = x[i];
+        }
+        double ref[N];
+        for (int i = 0; i < n; i++)
+            sum += exp((double)x[i] - max);
+        for (int i = 0; i < n; i++)
+            ref[i] = exp((double)x[i] - max) / sum;
+        ops_softmax(x, n);
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            assert_true(fabs(x[i] - ref[i]) <= 1e-6 * ref[i] + 1e-12);
+            total += x[i];
+        }
+        assert_true(fabs(total - 1.0) < 1e-5);
+    }
+    for (int i = 0; i < N; i++) {
+        g[i] = frand(-20.0f, 20.0f);
+        u[i] = frand(-3.0f, 3.0f);
+    }
+    ops_swiglu(g, u, h, N);
+    for (int i = 0; i < N; i++) {
+        double want = (double)g[i] / (1.0 + exp(-(double)g[i])) * u[i];
+        assert_true(fabs(h[i] - want) <= 1e-6 * fabs(want) + 1e-7);
+    }
+}
+
+/* float64 RoPE: angle_i = pos * freq_scale * base^(-2i/n_rot) / ff_i */
+static void rope_ref(enum rope_style style, int n_rot, double base, double fscale,
+                     const float *ff, double pos, const float *x, double *y, int n_head, int hd)
+{
+    for (int h = 0; h < n_head; h++) {
+        const float *v = x + h * hd;
+        double *o = y + h * hd;
+        for (int i = 0; i < hd; i++)
+            o[i] = v[i];
+        for (int i = 0; i < n_rot / 2; i++) {
+            double th = pos * fscale * pow(base, -2.0 * i / n_rot) / (ff ? ff[i] : 1.0);
+            int a = style == ROPE_STYLE_NORM ? 2 * i : i;
+            int b = style == ROPE_STYLE_NORM ? 2 * i + 1 : i + n_rot / 2;
+            o[a] = v[a] * cos(th) - v[b] * sin(th);
+            o[b] = v[a] * sin(th) + v[b] * cos(th);
+        }
+    }
+}
+
+static void check_rope(enum rope_style style, int hd, int n_rot, float base, float fscale,
+                       const float *ff)
+{
+    enum { NH = 4 };
+    struct eng_hparams hp = {.n_rot = n_rot, .rope_base = base, .rope_freq_scale = fscale};
+    struct rope_params rp;
+    rope_params_init(&rp, &hp, style, ff);
+    float x[NH * 128], y[NH * 128], cs[128];
+    double ref[NH * 128];
+    const int positions[] = {0, 1, 2, 7, 100, 1000, 4095, 32767};
+    for (size_t pi = 0; pi < sizeof(positions) / sizeof(positions[0]); pi++) {
+        for (int i = 0; i < NH * hd; i++)
+            x[i] = frand(-1.0f, 1.0f);
+        memcpy(y, x, sizeof(float) * (size_t)(NH * hd));
+        rope_cache(&rp, (float)positions[pi], cs);
+        rope_apply(&rp, cs, y, NH, hd);
+        rope_ref(style, n_rot, base, fscale, ff, positions[pi], x, ref, NH, hd);
+        /* float angles: relative error ~ i * 2^-24 per factor, so the absolute
+         * angle error grows with pos; 2e-6 * (pos + 1) bounds it here */
+        double tol = 2e-6 * (positions[pi] + 1) + 1e-6;
+        for (int i = 0; i < NH * hd; i++)
+            assert_true(fabs(y[i] - ref[i]) <= tol);
+        /* dims past n_rot are untouched */
+        for (int h = 0; h < NH; h++)
+            for (int i = n_rot; i < hd; i++)
+                assert_true(y[h * hd + i] == x[h * hd + i]);
+    }
+}
+
+static void test_rope(void **state)
+{
+    (void)state;
+    float ff[64];
+    for (int i = 0; i < 64; i++)
+        ff[i] = 1.0f + (float)i / 8.0f;
+    check_rope(ROPE_STYLE_NORM, 64, 64, 10000.0f, 1.0f, NULL);
+    check_rope(ROPE_STYLE_NEOX, 64, 64, 1000000.0f, 1.0f, NULL);
+    check_rope(ROPE_STYLE_NEOX, 128, 128, 1000000.0f, 1.0f, NULL);
+    check_rope(ROPE_STYLE_NORM, 64, 64, 500000.0f, 1.0f, ff);
+    check_rope(ROPE_STYLE_NORM, 64, 32, 10000.0f, 0.25f, NULL);
+    check_rope(ROPE_STYLE_NEOX, 128, 64, 10000.0f, 0.5f, NULL);
+}
+
+static void test_attention_head(void **state)
+{
+    (void)state;
+    const struct kern_table *kt = kern_scalar();
+    enum { HD = 128, NKV_MAX = 300, STRIDE = 3 * HD };
+    qt_f16 *K = malloc(sizeof(qt_f16) * NKV_MAX * STRIDE), *V = malloc(sizeof(qt_f16) * NKV_MAX * STRIDE);
+    float q[HD], out[HD], scratch[NKV_MAX + 2 * HD];
+    for (int trial = 0; trial < 12; trial++) {
+        int hd = trial % 2 ? 64 : 128, n_kv = 1 + trial * 27;
+        float scale = 1.0f / sqrtf((float)hd);
+        for (int i = 0; i < NKV_MAX * STRIDE; i++) {
+            K[i] = qt_f32_to_f16(frand(-2.0f, 2.0f));
+            V[i] = qt_f32_to_f16(frand(-1.0f, 1.0f));
+        }
+        for (int i = 0; i < hd; i++)
+            q[i] = frand(-2.0f, 2.0f);
+        ops_attention_head(kt, q, K + HD, STRIDE, V + 2 * HD, STRIDE, n_kv, hd, hd, scale, scratch,
+                           out);
+        /* reference in double over the f16 values, q rounded to f16 */
+        double s[NKV_MAX], max = -1e300, sum = 0;
+        for (int j = 0; j < n_kv; j++) {
+            double d = 0;
+            for (int i = 0; i < hd; i++)
+                d += (double)qt_f16_to_f32(qt_f32_to_f16(q[i])) *
+                     qt_f16_to_f32(K[(size_t)j * STRIDE + HD + i]);
+            s[j] = d * scale;
+            if (s[j] > max)
+                max = s[j];
+        }
+        for (int j = 0; j < n_kv; j++)
+            sum += (s[j] = exp(s[j] - max));
+        for (int i = 0; i < hd; i++) {
+            double want = 0;
+            for (int j = 0; j < n_kv; j++)
+                want += s[j] / sum * qt_f16_to_f32(V[(size_t)j * STRIDE + 2 * HD + i]);
+            assert_true(fabs(out[i] - want) <= 1e-5);
+        }
+    }
+    free(K);
+    free(V);
+}
+
+/* After a shift, cached keys equal keys rotated directly to their new
+ * positions (up to f16 rounding), values are moved unchanged. */
+static void test_kv_shift(void **state)
+{
+    (void)state;
+    enum { L = 2, CTX = 64, NKV = 2, HD = 16 };
+    struct kv_cache kv;
+    assert_int_equal(kv_init(&kv, L, 2, CTX, NKV * HD, NKV * HD), 0);
+    struct eng_hparams hp = {.n_rot = HD, .rope_base = 10000.0f, .rope_freq_scale = 1.0f};
+    struct rope_params rp;
+    rope_params_init(&rp, &hp, ROPE_STYLE_NEOX, NULL);
+    static float raw[L][CTX][NKV * HD];
+    float cs[HD], row[NKV * HD];
+    const int seq = 1, len = 40, keep = 4, discard = 18;
+    for (int l = 0; l < L; l++)
+        for (int p = 0; p < len; p++) {
+            for (int i = 0; i < NKV * HD; i++)
+                raw[l][p][i] = frand(-1.0f, 1.0f);
+            memcpy(row, raw[l][p], sizeof(row));
+            rope_cache(&rp, (float)p, cs);
+            rope_apply(&rp, cs, row, NKV, HD);
+            for (int i = 0; i < NKV * HD; i++) {
+                kv_k(&kv, l, seq, p)[i] = qt_f32_to_f16(row[i]);
+                kv_v(&kv, l, seq, p)[i] = qt_f32_to_f16(raw[l][p][i]);
+            }
+        }
+    kv.len[seq] = len;
+    float *scratch = malloc(sizeof(float) * kv_shift_scratch_floats(&kv, &rp));
+    assert_int_equal(kv_seq_shift(&kv, seq, keep, len, &rp, NKV, HD, scratch), COLA_EINVAL);
+    assert_int_equal(kv_seq_shift(&kv, seq, keep, discard, &rp, NKV, HD, scratch), 0);
+    assert_int_equal(kv.len[seq], len - discard);
+    for (int l = 0; l < L; l++)
+        for (int p = 0; p < len - discard; p++) {
+            int src = p < keep ? p : p + discard;
+            memcpy(row, raw[l][src], sizeof(row));
+            rope_cache(&rp, (float)p, cs);
+            rope_apply(&rp, cs, row, NKV, HD);
+            for (int i = 0; i < NKV * HD; i++) {
+                assert_true(fabsf(qt_f16_to_f32(kv_k(&kv, l, seq, p)[i]) - row[i]) < 2e-3f);
+                assert_true(kv_v(&kv, l, seq, p)[i] == qt_f32_to_f16(raw[l][src][i]));
+            }
+        }
+    free(scratch);
+    kv_free(&kv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rmsnorm),
+        cmocka_unit_test(test_softmax_swiglu),
+        cmocka_unit_test(test_rope),
+        cmocka_unit_test(test_attention_head),
+        cmocka_unit_test(test_kv_shift),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
