@@ -124,20 +124,19 @@ static inline float qt_bits_f32(uint32_t u)
 }
 
 /* IEEE half -> float, exact. A signalling NaN comes back quiet (as the x86
- * arithmetic in ggml's version makes it). */
+ * arithmetic in ggml's version makes it). Branch-free, so the row loops
+ * vectorize. */
 static inline float qt_half_to_float(qt_f16 h)
 {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t exp = (h >> 10) & 0x1fu;
-    uint32_t man = h & 0x3ffu;
-    if (exp == 0) {
-        /* zero or subnormal: man * 2^-24 is exact in float */
-        float v = (float)man * 0x1p-24f;
-        return qt_bits_f32(sign | qt_f32_bits(v));
-    }
-    if (exp == 31)
-        return qt_bits_f32(sign | 0x7f800000u | (man << 13) | (man ? 0x400000u : 0));
-    return qt_bits_f32(sign | ((exp + 112u) << 23) | (man << 13));
+    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    const uint32_t em = h & 0x7fffu; /* exponent and mantissa */
+    /* normal: rebias the exponent 15 -> 127; Inf/NaN (exponent 31): rebias
+     * twice more to reach 255, and set the quiet bit of a NaN */
+    const uint32_t wide = (em << 13) + (112u << 23) + (uint32_t)(em >= 0x7c00u) * (112u << 23);
+    const uint32_t big = wide | (uint32_t)(em > 0x7c00u) << 22;
+    const uint32_t sub = qt_f32_bits((float)(int32_t)em * 0x1p-24f); /* exact for em < 0x400 */
+    const uint32_t is_sub = 0u - (uint32_t)(em < 0x400u); /* a mask, not a branch */
+    return qt_bits_f32(sign | (sub & is_sub) | (big & ~is_sub));
 }
 
 /* Rounds m >> shift to nearest, ties to even (1 <= shift <= 31). */

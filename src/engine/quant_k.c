@@ -283,11 +283,19 @@ void qt_q2_K_to_float(const void *src, float *dst, int64_t n)
     for (int64_t i = 0; i < n / QK_K; i++, dst += QK_K) {
         const float d = qt_half_to_float(b[i].d);
         const float dmin = qt_half_to_float(b[i].dmin);
-        for (int g = 0; g < QK_K / 16; g++) {
-            const float dl = d * (float)(b[i].scales[g] & 0x0f);
-            const float ml = dmin * (float)(b[i].scales[g] >> 4);
-            for (int e = 16 * g; e < 16 * g + 16; e++)
-                dst[e] = dl * (float)qk_2bit(b[i].qs, e) - ml;
+        /* element 128h + 32c + l: bits 2c of qs[32h + l]; group (e/16) */
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 4; c++) {
+                for (int half = 0; half < 2; half++) {
+                    const int e0 = 128 * h + 32 * c + 16 * half;
+                    const uint8_t sc = b[i].scales[e0 / 16];
+                    const float dl = d * (float)(sc & 0x0f);
+                    const float ml = dmin * (float)(sc >> 4);
+                    const uint8_t *q = b[i].qs + 32 * h + 16 * half;
+                    for (int l = 0; l < 16; l++)
+                        dst[e0 + l] = dl * (float)((q[l] >> (2 * c)) & 3) - ml;
+                }
+            }
         }
     }
 }
@@ -346,11 +354,20 @@ void qt_q3_K_to_float(const void *src, float *dst, int64_t n)
     const struct qt_block_q3_K *b = src;
     for (int64_t i = 0; i < n / QK_K; i++, dst += QK_K) {
         const float d_all = qt_half_to_float(b[i].d);
-        for (int g = 0; g < QK_K / 16; g++) {
-            const float dl = d_all * (float)qk_q3_scale(b[i].scales, g);
-            for (int e = 16 * g; e < 16 * g + 16; e++) {
-                int high = (b[i].hmask[e % 32] >> (e / 32)) & 1;
-                dst[e] = dl * (float)(qk_2bit(b[i].qs, e) - (high ? 0 : 4));
+        /* element e = 128h + 32c + l: low bits 2c of qs[32h + l], third bit
+         * (e/32 = 4h + c) of hmask[l] */
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 4; c++) {
+                for (int half = 0; half < 2; half++) {
+                    const int e0 = 128 * h + 32 * c + 16 * half;
+                    const float dl = d_all * (float)qk_q3_scale(b[i].scales, e0 / 16);
+                    const uint8_t *q = b[i].qs + 32 * h + 16 * half;
+                    const uint8_t *hm = b[i].hmask + 16 * half;
+                    for (int l = 0; l < 16; l++) {
+                        int v = ((q[l] >> (2 * c)) & 3) - (((hm[l] >> (4 * h + c)) & 1) ? 0 : 4);
+                        dst[e0 + l] = dl * (float)v;
+                    }
+                }
             }
         }
     }
@@ -557,8 +574,21 @@ void qt_q6_K_to_float(const void *src, float *dst, int64_t n)
     const struct qt_block_q6_K *b = src;
     for (int64_t i = 0; i < n / QK_K; i++, dst += QK_K) {
         const float d = qt_half_to_float(b[i].d);
-        for (int e = 0; e < QK_K; e++)
-            dst[e] = d * (float)b[i].scales[e / 16] * (float)(qk_q6_quant(&b[i], e) - 32);
+        /* element 128h + 32c + l (see qk_q6_quant), one scale per 16 */
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 4; c++) {
+                const uint8_t *ql = b[i].ql + 64 * h + 32 * (c % 2);
+                const uint8_t *qh = b[i].qh + 32 * h;
+                for (int half = 0; half < 2; half++) {
+                    const int e0 = 128 * h + 32 * c + 16 * half;
+                    const float ds = d * (float)b[i].scales[e0 / 16];
+                    for (int l = 16 * half; l < 16 * half + 16; l++) {
+                        int q = ((ql[l] >> (4 * (c / 2))) & 0x0f) | ((qh[l] >> (2 * c)) & 3) << 4;
+                        dst[128 * h + 32 * c + l] = ds * (float)(q - 32);
+                    }
+                }
+            }
+        }
     }
 }
 

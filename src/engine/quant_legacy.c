@@ -120,11 +120,12 @@ static inline void qt_store_qh(uint8_t qh[4], uint32_t v)
         qh[k] = (uint8_t)(v >> (8 * k));
 }
 
-/* The 5-bit quant of element j of a block (j < 32). */
-static inline int qt_q5_quant(const uint8_t *qs, uint32_t qh, int j)
+/* 5-bit quants of elements j and j+16 of a block (j < 16): the nibbles of
+ * qs[j] plus bits j and j+16 of qh. */
+static inline void qt_q5_pair(const uint8_t *qs, uint32_t qh, int j, int *lo, int *hi)
 {
-    int lo = j < 16 ? (qs[j] & 0x0f) : (qs[j - 16] >> 4);
-    return lo | (int)((qh >> j) & 1u) << 4;
+    *lo = (qs[j] & 0x0f) | (int)((qh >> j) & 1u) << 4;
+    *hi = (qs[j] >> 4) | (int)((qh >> (j + 16)) & 1u) << 4;
 }
 
 void qt_q5_0_to_float(const void *src, float *dst, int64_t n)
@@ -133,8 +134,12 @@ void qt_q5_0_to_float(const void *src, float *dst, int64_t n)
     for (int64_t i = 0; i < n / QK5_0; i++, dst += QK5_0) {
         const float d = qt_half_to_float(b[i].d);
         const uint32_t qh = qt_load_qh(b[i].qh);
-        for (int j = 0; j < QK5_0; j++)
-            dst[j] = (float)(qt_q5_quant(b[i].qs, qh, j) - 16) * d;
+        for (int j = 0; j < QK5_0 / 2; j++) {
+            int lo, hi;
+            qt_q5_pair(b[i].qs, qh, j, &lo, &hi);
+            dst[j] = (float)(lo - 16) * d;
+            dst[j + QK5_0 / 2] = (float)(hi - 16) * d;
+        }
     }
 }
 
@@ -165,8 +170,12 @@ void qt_q5_1_to_float(const void *src, float *dst, int64_t n)
         const float d = qt_half_to_float(b[i].d);
         const float m = qt_half_to_float(b[i].m);
         const uint32_t qh = qt_load_qh(b[i].qh);
-        for (int j = 0; j < QK5_1; j++)
-            dst[j] = (float)qt_q5_quant(b[i].qs, qh, j) * d + m;
+        for (int j = 0; j < QK5_1 / 2; j++) {
+            int lo, hi;
+            qt_q5_pair(b[i].qs, qh, j, &lo, &hi);
+            dst[j] = (float)lo * d + m;
+            dst[j + QK5_1 / 2] = (float)hi * d + m;
+        }
     }
 }
 
