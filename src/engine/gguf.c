@@ -357,7 +357,7 @@ static int check_alignment(struct rd *r, struct gguf_file *g)
     if (!a)
         return 0;
     if (a->type != GGUF_VT_UINT32)
-        return err_set(r->err, COLA_EFORMAT, "general.alignment must be a u32, but it is a %s",
+        return err_set(r->err, COLA_EFORMAT, "general.alignment must be of type u32, not %s",
                        gguf_vtype_name(a->type));
     uint32_t v = a->v.u32;
     if (v == 0 || (v & (v - 1)) != 0)

@@ -20,6 +20,12 @@
  * a big-endian file) with a message that names what is wrong and where; never a
  * crash, an out-of-bounds read or an allocation larger than the file justifies.
  * After a successful open, everything reachable through the API is in bounds.
+ * Beyond the layout, the reader requires: keys 1..GGUF_KEY_MAX bytes without
+ * NUL and unique; tensor names 1..GGUF_NAME_MAX-1 bytes without NUL and
+ * unique; known value and ggml type ids; ne[0] a multiple of the type's block
+ * size; element and byte counts that fit 64 bits; offsets that are multiples
+ * of the alignment; every tensor inside the data section; no two tensors
+ * overlapping (docs/gguf.md has the full list).
  *
  * Ownership: the struct gguf_file owns the mapping and all parsed metadata.
  * Pointers returned by the getters (keys, strings, array data, tensor data)

@@ -28,7 +28,8 @@ grep -Eq '^  tokenizer\.ggml\.tokens \(array\[string\]\) = \["<unk>", "<s>", "</
   "$tmp/out.txt" || fail "tokens array not summarised"
 grep -Eq '^  token_embd\.weight +f32 +\[64, 512\] +0 +131072$' "$tmp/out.txt" || fail "tensor row for token_embd.weight"
 [ "$(grep -c '^  blk\.[0-9]*\.' "$tmp/out.txt")" -eq 45 ] || fail "expected 45 per-layer tensor rows"
-"$COLA" inspect --full "$model" | grep -q '"<0x0A>"' || fail "--full does not show every token"
+"$COLA" inspect --full "$model" >"$tmp/full.txt" || fail "inspect --full exited $?"
+grep -q '"<0x0A>"' "$tmp/full.txt" || fail "--full does not show every token"
 
 # ---- JSON, checked against the independent Python inspector
 "$COLA" inspect "$model" --json >"$tmp/out.json" || fail "inspect --json exited $?"
@@ -96,5 +97,6 @@ for args in "" "--bogus $model" "$model $model"; do
   set -e
   [ "$rc" -eq 2 ] || fail "'inspect $args': exit $rc, want 2"
 done
-"$COLA" inspect --help | grep -q -- "--json" || fail "--help does not describe --json"
+"$COLA" inspect --help >"$tmp/help.txt" || fail "inspect --help exited $?"
+grep -q -- "--json" "$tmp/help.txt" || fail "--help does not describe --json"
 echo "inspect: ok"

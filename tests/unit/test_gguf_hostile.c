@@ -215,7 +215,7 @@ static void test_bad_alignment(void **state)
     tb_str(&t, "general.alignment");
     tb_u32(&t, GGUF_VT_UINT64);
     tb_u64(&t, 32);
-    EXPECT_FAIL(&t, COLA_EFORMAT, "general.alignment must be a u32, but it is a u64");
+    EXPECT_FAIL(&t, COLA_EFORMAT, "general.alignment must be of type u32, not u64");
     tb_free(&t);
 
     /* alignment 64: offset 64 is fine, 32 is not, and the data section starts at 64 */
