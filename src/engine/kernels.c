@@ -64,8 +64,7 @@ static bool cpu_has_avx2(void)
 
 const struct kern_table *kern_avx2(void)
 {
-    const struct kern_table *t = kern_avx2_table();
-    return t && cpu_has_avx2() ? t : NULL;
+    return cpu_has_avx2() ? kern_avx2_table() : NULL;
 }
 
 /* COLA_KERNELS=scalar|avx2 forces a table; asking for one the CPU cannot run

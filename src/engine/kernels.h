@@ -13,6 +13,12 @@
  * table with the scalar one within stated bounds. COLA_KERNELS=scalar|avx2 in
  * the environment forces a table (for tests and benchmarks).
  *
+ * Rows: weight rows may sit at any address (the block structs are packed and
+ * a GGUF file may align tensors to 1 byte); so may activation rows, except
+ * Q8_K rows, which keep the 4-byte alignment of struct qt_block_q8_K.
+ * Activation rows must come from the quantize functions (their 8-bit quants
+ * lie in [-127, 127]; the SIMD kernels rely on that).
+ *
  * All functions are pure: no allocation, no state; any thread may call them.
  */
 #ifndef COLA_ENGINE_KERNELS_H

@@ -8,7 +8,12 @@
 
 /* The AVX2+FMA+F16C table if kernels_avx2.c was compiled for those
  * instructions, else NULL. It does not look at the CPU: kern_avx2() in
- * kernels.c does, and only then hands the table out. */
+ * kernels.c checks the CPU first and only then calls it (nothing compiled
+ * with -mavx2 runs on a CPU without it). */
 const struct kern_table *kern_avx2_table(void);
+
+/* Scalar kernels that SIMD tables reuse where they have no kernel of their own. */
+void kern_scalar_dot_q2_K(int64_t n, float *s, const void *a, const void *b);
+void kern_scalar_dot_q3_K(int64_t n, float *s, const void *a, const void *b);
 
 #endif

@@ -1,0 +1,89 @@
+/* kernels_avx2.h — helpers shared by the AVX2 kernel files (*_avx2.c).
+ *
+ * Include only from files that CMake compiles with -mavx2 -mfma -mf16c:
+ * everything here is inline AVX2 code. kernels_q_avx2.c holds the quantized
+ * dot products and tiles, kernels_avx2.c the float ones, the activation
+ * quantizers, the attention helpers and the table.
+ *
+ * All kernels compute each (weight row, activation row) pair the same way in
+ * vec_dot and in tiles: the same integer lanes per block, the same fused
+ * multiply-add into one 8-lane float accumulator per pair, the same final
+ * horizontal sum. That is what makes tile results bit-identical to vec_dot.
+ */
+#ifndef COLA_ENGINE_KERNELS_AVX2_H
+#define COLA_ENGINE_KERNELS_AVX2_H
+
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#define COLA_HAVE_AVX2 1
+
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/kernels.h"
+
+#define KA_INLINE static inline __attribute__((always_inline))
+
+/* f16 at any address -> float (F16C, exact). */
+KA_INLINE float ka_h2f(const void *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+/* Sum of 8 floats in a fixed order: halves, then pairs, then the last two. */
+KA_INLINE float ka_hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+KA_INLINE float ka_hsum4(__m128 s)
+{
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+KA_INLINE __m256i ka_loadu(const void *p)
+{
+    return _mm256_loadu_si256((const __m256i *)p);
+}
+
+KA_INLINE __m128i ka_loadu128(const void *p)
+{
+    return _mm_loadu_si128((const __m128i *)p);
+}
+
+/* Calls BODY(rn, cn) with compile-time rn <= RB, cn <= CB for each sub-tile
+ * of an na x nb tile, so the inline kernels are specialised per shape and
+ * keep their accumulators in registers. */
+#define KA_TILE_LOOP(RB, CB, na, nb, BODY)                                       \
+    for (int c0_ = 0; c0_ < (nb); c0_ += (CB)) {                                 \
+        const int cn_ = (nb) - c0_ < (CB) ? (nb) - c0_ : (CB);                   \
+        for (int r0_ = 0; r0_ < (na); r0_ += (RB)) {                             \
+            const int rn_ = (na) - r0_ < (RB) ? (na) - r0_ : (RB);               \
+            BODY(r0_, c0_, rn_, cn_);                                            \
+        }                                                                        \
+    }
+
+/* quantized kernels (kernels_q_avx2.c) */
+#define KA_DECL(t)                                                                       \
+    void ka_dot_##t(int64_t n, float *s, const void *a, const void *b);                  \
+    void ka_tile_##t(int64_t n, float *s, int64_t ss, const void *a, size_t as, int na,  \
+                     const void *b, size_t bs, int nb);
+KA_DECL(q4_0)
+KA_DECL(q4_1)
+KA_DECL(q5_0)
+KA_DECL(q5_1)
+KA_DECL(q8_0)
+KA_DECL(q4_K)
+KA_DECL(q5_K)
+KA_DECL(q6_K)
+#undef KA_DECL
+
+#endif /* AVX2 */
+#endif

@@ -1,0 +1,414 @@
+/* kernels_q_avx2.c — AVX2 dot products and tiles of the quantized weight
+ * types against their 8-bit activations (Q4_0, Q5_0, Q8_0 x Q8_0; Q4_1,
+ * Q5_1 x Q8_1; Q4_K, Q5_K, Q6_K x Q8_K).
+ *
+ * The integer core is _mm256_maddubs_epi16 (u8 x i8 -> pairs summed in i16)
+ * followed by _mm256_madd_epi16 (i16 pairs -> i32). It needs one unsigned
+ * operand, so:
+ *   - Q4_0/Q5_0 multiply the unsigned quant (0..15 / 0..31) and subtract the
+ *     offset (8 / 16) times the activation sum, lane by lane;
+ *   - Q8_0 uses the sign trick: |w| times y with w's sign;
+ *   - the K-quants multiply unsigned quants per 32-element chunk, weight the
+ *     i16 pairs by the chunk's scale in the madd; Q4_K/Q5_K take their mins
+ *     from the activation's bsums once per 256-element block, Q6_K takes
+ *     its +32 offset off every i16 pair (32 * y, shared by the rows), which
+ *     keeps its lanes as small as the true partial sums.
+ * No i16 sum can saturate: the largest is 2 * 63 * 127 (Q6_K). Activation
+ * rows come from the quantizers, whose quants lie in [-127, 127].
+ *
+ * Each tile kernel is written once as an always-inline function of its shape
+ * (R weight rows x C activation rows) and instantiated per shape, so the
+ * R*C accumulators stay in registers. vec_dot is the 1x1 shape.
+ */
+#include "engine/kernels_avx2.h"
+
+#ifdef COLA_HAVE_AVX2
+
+#include <stddef.h>
+
+#include "engine/quant_internal.h"
+
+/* Byte views of packed fields (taking their address directly would be an
+ * unaligned pointer of a wider type). */
+#define Q8K_QS(y) ((const uint8_t *)(y) + offsetof(struct qt_block_q8_K, qs))
+#define Q8K_BSUMS(y) ((const uint8_t *)(y) + offsetof(struct qt_block_q8_K, bsums))
+#define Q6K_D(w) ((const uint8_t *)(w) + offsetof(struct qt_block_q6_K, d))
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+/* Shapes of the sub-tiles (measured with bench_matmul: larger shapes spill). */
+#define LEG_RB 4
+#define LEG_CB 2
+#define KQ_RB 2
+#define KQ_CB 2
+
+/* Instantiate kernel K for every shape up to RB x CB and call the one that
+ * matches (rn, cn). */
+#define KA_SHAPE_CASE(K, RB, CB, R, C, ...)                                      \
+    case (R) * 8 + (C):                                                          \
+        if ((R) <= (RB) && (C) <= (CB))                                          \
+            K(R, C, __VA_ARGS__);                                                \
+        break;
+#define KA_SHAPE_SWITCH(K, RB, CB, rn, cn, ...)                                  \
+    switch ((rn) * 8 + (cn)) {                                                   \
+        KA_SHAPE_CASE(K, RB, CB, 1, 1, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 1, 2, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 1, 3, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 1, 4, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 2, 1, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 2, 2, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 2, 3, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 2, 4, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 3, 1, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 3, 2, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 3, 3, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 3, 4, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 4, 1, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 4, 2, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 4, 3, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 4, 4, __VA_ARGS__)                              \
+    default:                                                                     \
+        break;                                                                   \
+    }
+
+/* ------------------------------------------------------------ 32-element blocks */
+
+enum leg_kind { LEG_Q4_0, LEG_Q5_0, LEG_Q8_0, LEG_Q4_1, LEG_Q5_1 };
+
+KA_INLINE size_t leg_wsize(enum leg_kind k)
+{
+    return k == LEG_Q4_0 ? 18 : k == LEG_Q5_0 ? 22 : k == LEG_Q8_0 ? 34 : k == LEG_Q4_1 ? 20 : 24;
+}
+
+KA_INLINE bool leg_has_min(enum leg_kind k)
+{
+    return k == LEG_Q4_1 || k == LEG_Q5_1;
+}
+
+/* 32 nibbles -> bytes 0..15 in element order (low nibbles first). */
+KA_INLINE __m256i nibbles32(const uint8_t *qs)
+{
+    const __m128i t = ka_loadu128(qs);
+    const __m256i v = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
+}
+
+/* 32 bits -> bytes 0x10 where the bit is set, else 0. */
+KA_INLINE __m256i bits32_to_0x10(const uint8_t *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    const __m256i spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32((int)x),
+        _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+    return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
+}
+
+/* The weight quants of one block: unsigned for every kind but Q8_0. */
+KA_INLINE __m256i leg_unpack(enum leg_kind k, const uint8_t *blk)
+{
+    switch (k) {
+    case LEG_Q4_0: return nibbles32(blk + 2);
+    case LEG_Q4_1: return nibbles32(blk + 4);
+    case LEG_Q5_0: return _mm256_or_si256(nibbles32(blk + 6), bits32_to_0x10(blk + 2));
+    case LEG_Q5_1: return _mm256_or_si256(nibbles32(blk + 8), bits32_to_0x10(blk + 4));
+    default: return ka_loadu(blk + 2);
+    }
+}
+
+/* s[c * ss + r] = dot(a_r, b_c) for r < R, c < C over n elements. */
+KA_INLINE void leg_kernel(enum leg_kind k, const int R, const int C, int64_t n, float *s,
+                          int64_t ss, const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
+{
+    const size_t wsz = leg_wsize(k), ysz = leg_has_min(k) ? 36 : 34;
+    const size_t yqs = leg_has_min(k) ? 4 : 2;
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i off = _mm256_set1_epi8(k == LEG_Q4_0 ? 8 : 16);
+    __m256 acc[4][4];
+    float summ[4][4];
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) {
+            acc[r][c] = _mm256_setzero_ps();
+            summ[r][c] = 0.0f;
+        }
+    for (int64_t i = 0; i < n / 32; i++) {
+        __m256i w[4], aw[4], y[4], yoff[4];
+        __m256 dw[4], dy[4];
+        float mw[4], sy[4];
+        for (int r = 0; r < R; r++) {
+            const uint8_t *blk = a + (size_t)r * as + (size_t)i * wsz;
+            w[r] = leg_unpack(k, blk);
+            if (k == LEG_Q8_0)
+                aw[r] = _mm256_sign_epi8(w[r], w[r]);
+            dw[r] = _mm256_set1_ps(ka_h2f(blk));
+            if (leg_has_min(k))
+                mw[r] = ka_h2f(blk + 2);
+        }
+        for (int c = 0; c < C; c++) {
+            const uint8_t *blk = b + (size_t)c * bs + (size_t)i * ysz;
+            y[c] = ka_loadu(blk + yqs);
+            dy[c] = _mm256_set1_ps(ka_h2f(blk));
+            if (leg_has_min(k))
+                sy[c] = ka_h2f(blk + 2);
+            if (k == LEG_Q4_0 || k == LEG_Q5_0)
+                yoff[c] = _mm256_madd_epi16(_mm256_maddubs_epi16(off, y[c]), ones);
+        }
+        for (int r = 0; r < R; r++) {
+            for (int c = 0; c < C; c++) {
+                __m256i l;
+                if (k == LEG_Q8_0) {
+                    l = _mm256_maddubs_epi16(aw[r], _mm256_sign_epi8(y[c], w[r]));
+                    l = _mm256_madd_epi16(l, ones);
+                } else {
+                    l = _mm256_madd_epi16(_mm256_maddubs_epi16(w[r], y[c]), ones);
+                    if (k == LEG_Q4_0 || k == LEG_Q5_0)
+                        l = _mm256_sub_epi32(l, yoff[c]);
+                }
+                acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], dy[c]), _mm256_cvtepi32_ps(l),
+                                            acc[r][c]);
+                if (leg_has_min(k))
+                    summ[r][c] += mw[r] * sy[c];
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            s[c * ss + r] = leg_has_min(k) ? ka_hsum8(acc[r][c]) + summ[r][c] : ka_hsum8(acc[r][c]);
+}
+
+#define LEG_DEFINE(t, KIND)                                                               \
+    void ka_dot_##t(int64_t n, float *s, const void *a, const void *b)                    \
+    {                                                                                     \
+        leg_kernel(KIND, 1, 1, n, s, 1, a, 0, b, 0);                                      \
+    }                                                                                     \
+    void ka_tile_##t(int64_t n, float *s, int64_t ss, const void *a, size_t as, int na,   \
+                     const void *b, size_t bs, int nb)                                    \
+    {                                                                                     \
+        const uint8_t *A = a, *B = b;                                                     \
+        KA_TILE_LOOP(LEG_RB, LEG_CB, na, nb, LEG_BODY_##t)                                \
+    }
+
+#define LEG_CALL(R, C, KIND, n, s, ss, A, as, B, bs) leg_kernel(KIND, R, C, n, s, ss, A, as, B, bs)
+#define LEG_BODY(KIND, r0, c0, rn, cn)                                                    \
+    KA_SHAPE_SWITCH(LEG_CALL, LEG_RB, LEG_CB, rn, cn, KIND, n, s + (c0) * ss + (r0), ss,  \
+                    A + (size_t)(r0) * as, as, B + (size_t)(c0) * bs, bs)
+#define LEG_BODY_q4_0(r0, c0, rn, cn) LEG_BODY(LEG_Q4_0, r0, c0, rn, cn)
+#define LEG_BODY_q5_0(r0, c0, rn, cn) LEG_BODY(LEG_Q5_0, r0, c0, rn, cn)
+#define LEG_BODY_q8_0(r0, c0, rn, cn) LEG_BODY(LEG_Q8_0, r0, c0, rn, cn)
+#define LEG_BODY_q4_1(r0, c0, rn, cn) LEG_BODY(LEG_Q4_1, r0, c0, rn, cn)
+#define LEG_BODY_q5_1(r0, c0, rn, cn) LEG_BODY(LEG_Q5_1, r0, c0, rn, cn)
+
+LEG_DEFINE(q4_0, LEG_Q4_0)
+LEG_DEFINE(q5_0, LEG_Q5_0)
+LEG_DEFINE(q8_0, LEG_Q8_0)
+LEG_DEFINE(q4_1, LEG_Q4_1)
+LEG_DEFINE(q5_1, LEG_Q5_1)
+
+/* ------------------------------------------------------------ K-quants */
+
+/* Byte masks that broadcast i16 element j of a 128-bit lane to all 8 i16. */
+KA_INLINE __m256i kq_pick16(int j)
+{
+    const int lo = 2 * j, hi = 2 * j + 1;
+    return _mm256_set1_epi16((short)(lo | hi << 8));
+}
+
+/* Q4_K/Q5_K: the 8 scales (i16, both 128-bit halves) and 8 mins (i16) of a
+ * block, decoded from the 12 packed bytes. */
+KA_INLINE void k4_scales(const uint8_t *p, __m256i *sc, __m128i *mins)
+{
+    uint32_t u[4];
+    memcpy(u, p, 12);
+    /* u[0]: low 6 bits of scales 0-3; u[1]: low 6 bits of mins 0-3;
+     * u[2]: nibbles of scales/mins 4-7; top 2 bits of u[0]/u[1] complete them */
+    const uint32_t m4 = 0x0f0f0f0fu, m6 = 0x3f3f3f3fu, m2 = 0x03030303u;
+    const uint32_t sc03 = u[0] & m6, mn03 = u[1] & m6;
+    const uint32_t sc47 = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
+    const uint32_t mn47 = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
+    const __m128i v = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)sc47, (int)sc03));
+    *sc = _mm256_set_m128i(v, v);
+    *mins = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)mn47, (int)mn03));
+}
+
+/* i16 sums of the 8 32-element chunks of a Q8_K block (from its bsums). */
+KA_INLINE __m128i q8k_chunk_sums(const struct qt_block_q8_K *y)
+{
+    const __m256i bsums = ka_loadu(Q8K_BSUMS(y));
+    return _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
+}
+
+KA_INLINE void k45_kernel(bool five, const int R, const int C, int64_t n, float *s, int64_t ss,
+                          const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
+{
+    const size_t wsz = five ? sizeof(struct qt_block_q5_K) : sizeof(struct qt_block_q4_K);
+    const size_t qs_off = five ? 16 + 32 : 16;
+    const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
+    __m256 acc[4][4];
+    __m128 accm[4][4];
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) {
+            acc[r][c] = _mm256_setzero_ps();
+            accm[r][c] = _mm_setzero_ps();
+        }
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        const uint8_t *wb[4];
+        const struct qt_block_q8_K *yb[4];
+        __m256i sc[4], isum[4][4];
+        __m128i mins[4];
+        float dw[4], dmw[4];
+        for (int r = 0; r < R; r++) {
+            wb[r] = a + (size_t)r * as + (size_t)i * wsz;
+            dw[r] = ka_h2f(wb[r]);
+            dmw[r] = ka_h2f(wb[r] + 2);
+            k4_scales(wb[r] + 4, &sc[r], &mins[r]);
+        }
+        for (int c = 0; c < C; c++)
+            yb[c] = (const struct qt_block_q8_K *)(b + (size_t)c * bs) + i;
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < C; c++)
+                isum[r][c] = _mm256_setzero_si256();
+        for (int p = 0; p < 4; p++) {
+            __m256i lo[4], hi[4], slo[4], shi[4];
+            for (int r = 0; r < R; r++) {
+                const __m256i q = ka_loadu(wb[r] + qs_off + 32 * p);
+                lo[r] = _mm256_and_si256(q, m4);
+                hi[r] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                if (five) {
+                    const __m256i h = ka_loadu(wb[r] + 16);
+                    lo[r] = _mm256_or_si256(
+                        lo[r], _mm256_slli_epi16(
+                                   _mm256_and_si256(_mm256_srli_epi16(h, 2 * p), one), 4));
+                    hi[r] = _mm256_or_si256(
+                        hi[r], _mm256_slli_epi16(
+                                   _mm256_and_si256(_mm256_srli_epi16(h, 2 * p + 1), one), 4));
+                }
+                slo[r] = _mm256_shuffle_epi8(sc[r], kq_pick16(2 * p));
+                shi[r] = _mm256_shuffle_epi8(sc[r], kq_pick16(2 * p + 1));
+            }
+            for (int c = 0; c < C; c++) {
+                const __m256i ylo = ka_loadu(Q8K_QS(yb[c]) + 64 * p);
+                const __m256i yhi = ka_loadu(Q8K_QS(yb[c]) + 64 * p + 32);
+                for (int r = 0; r < R; r++) {
+                    const __m256i plo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo[r], ylo), slo[r]);
+                    const __m256i phi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi[r], yhi), shi[r]);
+                    isum[r][c] = _mm256_add_epi32(isum[r][c], _mm256_add_epi32(plo, phi));
+                }
+            }
+        }
+        for (int c = 0; c < C; c++) {
+            const __m128i q8s = q8k_chunk_sums(yb[c]);
+            const __m256 dy = _mm256_set1_ps(yb[c]->d);
+            for (int r = 0; r < R; r++) {
+                const __m256 d = _mm256_mul_ps(_mm256_set1_ps(dw[r]), dy);
+                acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[r][c]), acc[r][c]);
+                const __m128 dm = _mm_mul_ps(_mm_set1_ps(-dmw[r]), _mm256_castps256_ps128(dy));
+                const __m128i pm = _mm_madd_epi16(mins[r], q8s);
+                accm[r][c] = _mm_fmadd_ps(dm, _mm_cvtepi32_ps(pm), accm[r][c]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            s[c * ss + r] = ka_hsum8(acc[r][c]) + ka_hsum4(accm[r][c]);
+}
+
+KA_INLINE void k6_kernel(const int R, const int C, int64_t n, float *s, int64_t ss,
+                         const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m3 = _mm256_set1_epi8(3);
+    const __m256i m32 = _mm256_set1_epi8(32);
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            acc[r][c] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        const struct qt_block_q6_K *wb[4];
+        const struct qt_block_q8_K *yb[4];
+        __m256i isum[4][4];
+        __m128i sc8[4];
+        for (int r = 0; r < R; r++) {
+            wb[r] = (const struct qt_block_q6_K *)(a + (size_t)r * as) + i;
+            sc8[r] = ka_loadu128(wb[r]->scales);
+        }
+        for (int c = 0; c < C; c++)
+            yb[c] = (const struct qt_block_q8_K *)(b + (size_t)c * bs) + i;
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < C; c++)
+                isum[r][c] = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            __m256i qh[4];
+            for (int r = 0; r < R; r++)
+                qh[r] = ka_loadu(wb[r]->qh + 32 * h);
+            for (int k = 0; k < 4; k++) {
+                __m256i q[4], scv[4];
+                const int g = 8 * h + 2 * k; /* the chunk's two 16-element groups */
+                const __m128i pick = _mm_set_epi64x(0x0101010101010101LL * (g + 1),
+                                                    0x0101010101010101LL * g);
+                for (int r = 0; r < R; r++) {
+                    const __m256i ql = ka_loadu(wb[r]->ql + 64 * h + 32 * (k & 1));
+                    const __m256i lo = k < 2 ? _mm256_and_si256(ql, m4)
+                                             : _mm256_and_si256(_mm256_srli_epi16(ql, 4), m4);
+                    const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(qh[r], 2 * k), m3);
+                    q[r] = _mm256_or_si256(lo, _mm256_slli_epi16(hb, 4));
+                    scv[r] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8[r], pick));
+                }
+                for (int c = 0; c < C; c++) {
+                    const __m256i y = ka_loadu(Q8K_QS(yb[c]) + 128 * h + 32 * k);
+                    /* the quants are stored +32: take 32 * y off each i16
+                     * pair, so that every lane holds sum(scale * (q - 32) * y)
+                     * and stays as small as the result (exact in float) */
+                    const __m256i y32 = _mm256_maddubs_epi16(m32, y);
+                    for (int r = 0; r < R; r++) {
+                        const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[r], y), y32);
+                        isum[r][c] = _mm256_add_epi32(isum[r][c], _mm256_madd_epi16(p, scv[r]));
+                    }
+                }
+            }
+        }
+        for (int c = 0; c < C; c++) {
+            const __m256 dy = _mm256_set1_ps(yb[c]->d);
+            for (int r = 0; r < R; r++) {
+                const __m256 d = _mm256_mul_ps(_mm256_set1_ps(ka_h2f(Q6K_D(wb[r]))), dy);
+                acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[r][c]), acc[r][c]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            s[c * ss + r] = ka_hsum8(acc[r][c]);
+}
+
+#define KQ_DEFINE(t, CALL)                                                                \
+    void ka_dot_##t(int64_t n, float *s, const void *a, const void *b)                    \
+    {                                                                                     \
+        CALL(1, 1, n, s, 1, (const uint8_t *)a, 0, (const uint8_t *)b, 0);                \
+    }                                                                                     \
+    void ka_tile_##t(int64_t n, float *s, int64_t ss, const void *a, size_t as, int na,   \
+                     const void *b, size_t bs, int nb)                                    \
+    {                                                                                     \
+        const uint8_t *A = a, *B = b;                                                     \
+        KA_TILE_LOOP(KQ_RB, KQ_CB, na, nb, KQ_BODY_##t)                                   \
+    }
+#define KQ_BODY(CALL, r0, c0, rn, cn)                                                     \
+    KA_SHAPE_SWITCH(CALL, KQ_RB, KQ_CB, rn, cn, n, s + (c0) * ss + (r0), ss,              \
+                    A + (size_t)(r0) * as, as, B + (size_t)(c0) * bs, bs)
+#define K4_CALL(R, C, ...) k45_kernel(false, R, C, __VA_ARGS__)
+#define K5_CALL(R, C, ...) k45_kernel(true, R, C, __VA_ARGS__)
+#define K6_CALL(R, C, ...) k6_kernel(R, C, __VA_ARGS__)
+#define KQ_BODY_q4_K(r0, c0, rn, cn) KQ_BODY(K4_CALL, r0, c0, rn, cn)
+#define KQ_BODY_q5_K(r0, c0, rn, cn) KQ_BODY(K5_CALL, r0, c0, rn, cn)
+#define KQ_BODY_q6_K(r0, c0, rn, cn) KQ_BODY(K6_CALL, r0, c0, rn, cn)
+
+KQ_DEFINE(q4_K, K4_CALL)
+KQ_DEFINE(q5_K, K5_CALL)
+KQ_DEFINE(q6_K, K6_CALL)
+
+#else
+typedef int kernels_q_avx2_not_built; /* this compiler or target has no AVX2 */
+#endif /* COLA_HAVE_AVX2 */
