@@ -31,6 +31,8 @@
  * tok_stream decodes one id at a time, holding back a character split across
  * tokens (and the few bytes clean_spaces may still change) until they are
  * final, so the concatenated stream output equals tok_decode() of all ids.
+ * Text generated after a prompt is a continuation: decode or stream it with
+ * TOK_DEC_CONTINUE so its first token keeps its leading space.
  *
  * Ownership and threads: a struct tok_vocab copies what it needs from the GGUF
  * (the file may be closed after load) and is immutable afterwards; any number of
@@ -101,6 +103,9 @@ enum {
 enum {
     TOK_DEC_REMOVE_SPECIAL = 1u << 0,  /* drop a leading BOS / trailing EOS the vocab adds */
     TOK_DEC_UNPARSE_SPECIAL = 1u << 1, /* render control tokens as their text (else nothing) */
+    /* the ids continue earlier text (tokens generated after a prompt): the
+     * first piece keeps its leading space, as llama-server streams it */
+    TOK_DEC_CONTINUE = 1u << 2,
 };
 
 /* A growable id array with a maximum length (appending past it: COLA_ENOMEM). */
@@ -160,7 +165,9 @@ int tok_decode(const struct tok_vocab *v, const int32_t *ids, size_t n, unsigned
  * replaced by U+FFFD (as Python's errors="replace"). */
 int tok_utf8_repair(const char *s, size_t n, struct buf *out);
 
-/* Incremental decoding for streaming output. The fields are private. */
+/* Incremental decoding for streaming output. The fields are private. For
+ * generated tokens (which continue the prompt) pass TOK_DEC_CONTINUE, or the
+ * first one loses its leading space as the start of a text would. */
 struct tok_stream {
     const struct tok_vocab *v;
     unsigned flags;

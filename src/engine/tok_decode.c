@@ -355,7 +355,7 @@ void tok_stream_init(struct tok_stream *s, const struct tok_vocab *v, unsigned f
 static int stream_id(struct tok_stream *s, int32_t id, struct buf *scratch, struct buf *out)
 {
     const struct tok_vocab *v = s->v;
-    bool lstrip = s->first && v->add_space_prefix;
+    bool lstrip = s->first && v->add_space_prefix && !(s->flags & TOK_DEC_CONTINUE);
     s->first = false;
     buf_reset(scratch);
     int rc = piece_append(v, id, (s->flags & TOK_DEC_UNPARSE_SPECIAL) != 0, lstrip, scratch);

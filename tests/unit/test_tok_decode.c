@@ -118,6 +118,7 @@ static void test_leading_space(void **state)
         {{bos, hello}, 2, TOK_DEC_UNPARSE_SPECIAL, "<s> Hello"},
         {{bos, hello}, 2, TOK_DEC_REMOVE_SPECIAL, " Hello"},
         {{bos, hello, bos}, 3, TOK_DEC_REMOVE_SPECIAL | TOK_DEC_UNPARSE_SPECIAL, " Hello<s>"},
+        {{hello, world}, 2, TOK_DEC_CONTINUE, " Hello world"}, /* generated text keeps it */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *s = tt_decode(v, cases[i].ids, cases[i].n, cases[i].flags);
@@ -256,7 +257,7 @@ static void check_stream_equals_decode(const struct tok_vocab *v, uint64_t seed,
             ids[i] = (int32_t)(rng_next(&seed) % (uint64_t)n_vocab);
         if (n && round % 3 == 0)
             ids[0] = tok_special(v, TOK_SPECIAL_BOS);
-        unsigned flags = (unsigned)round & 3;
+        unsigned flags = (unsigned)round & 7;
         struct buf want, got;
         buf_init(&want, 1 << 16);
         buf_init(&got, 1 << 16);
