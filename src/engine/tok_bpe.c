@@ -254,6 +254,8 @@ int tok_bpe_load(struct tok_vocab *v, const struct gguf_file *g, struct cola_err
     v->clean_spaces = pre->clean_spaces;
     if (pre->add_bos)
         v->add_bos = true;
+    if (pre->no_bos)
+        v->special[TOK_SPECIAL_BOS] = -1;
     v->bpe = b;
     b = NULL;
 out:
@@ -311,6 +313,8 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     size_t n = *cap ? *cap : 64;
     while (n < need)
         n *= 2;
+    if (n > SIZE_MAX / elem)
+        return COLA_ENOMEM;
     void *q = realloc(*p, n * elem);
     if (!q)
         return COLA_ENOMEM;

@@ -45,12 +45,15 @@ struct tok_bpe_pre {
     bool ignore_merges;  /* a word that is itself a token is emitted whole (llama3) */
     bool clean_spaces;   /* detokenizer clean-up default */
     bool add_bos;        /* BOS default when tokenizer.ggml.add_bos_token is absent */
+    bool no_bos;         /* no BOS id unless tokenizer.ggml.bos_token_id gives one (GLM-4) */
 };
 
 /* The pre-tokenizer for a tokenizer.ggml.pre value (len bytes, not
  * NUL-terminated); an absent key is "default", as in llama.cpp. NULL if
  * unknown. */
 const struct tok_bpe_pre *tok_bpe_pre_find(const char *name, size_t len);
+/* The i-th known pre-tokenizer (0, 1, ...), NULL past the last. */
+const struct tok_bpe_pre *tok_bpe_pre_at(size_t i);
 
 /* A pre-tokenizer's regexes, compiled (JIT when available). */
 struct tok_bpe_split {

@@ -70,7 +70,39 @@
     S "?[!-/:-~\\x{ff01}-\\x{ff0f}\\x{ff1a}-\\x{ff5e}\\x{2018}-\\x{201f}"          \
     "\\x{3001}\\x{3002}]+"
 
+/* Qwen 3.5: marks join letters. */
+#define P_QWEN35                                                                     \
+    P_CONTRACTIONS "|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^" WS              \
+    "\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|" S "*[\\r\\n]+|" S "+(?!" NS ")|" S "+"
+
+/* GPT-4o / Tekken words: capitals then small letters, or the reverse.
+ * tokenizer.json writes "a letter that is not a-z" as (?=[\p{L}])([^a-z]);
+ * [^\P{L}a-z] is the same set as one class, which PCRE2 repeats without a
+ * backtracking frame per character. */
+#define P_CASED_WORDS(c)                                                             \
+    "[^\\r\\n\\p{L}\\p{N}]?[^\\P{L}a-z]*[^\\P{L}A-Z]+" c "|[^\\r\\n\\p{L}\\p{N}]?"          \
+    "[^\\P{L}a-z]+[^\\P{L}A-Z]*" c
+#define P_CASED_TAIL(num)                                                            \
+    "|" num "| ?[^" WS "\\p{L}\\p{N}]+[\\r\\n/]*|" S "*[\\r\\n]+|" S "+(?!" NS ")|" S "+"
+#define P_GPT4O P_CASED_WORDS(P_CONTRACTIONS "?") P_CASED_TAIL("\\p{N}{1,3}")
+#define P_TEKKEN P_CASED_WORDS("") P_CASED_TAIL("\\p{N}")
+
+/* DeepSeek V3. llama.cpp runs this regex on text whose non-ASCII characters
+ * are collapsed to their category, and its ASCII stand-ins for \p{S} lack
+ * '~': there '~' is no symbol, so it is spelled out of [\p{P}\p{S}] and into
+ * the negated class. */
+#define P_DS3_PS "(?:(?!~)[\\p{P}\\p{S}])"
+#define P_DS3                                                                        \
+    "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+"                                \
+    "|(?:~|[^\\r\\n\\p{L}\\p{P}\\p{S}])?[\\p{L}\\p{M}]+| ?" P_DS3_PS "+[\\r\\n]*|" S          \
+    "*[\\r\\n]+|" S "+(?!" NS ")|" S "+"
+
 static const char *const re_gpt2[] = {P_GPT2, NULL};
+static const char *const re_qwen35[] = {P_QWEN35, NULL};
+static const char *const re_gpt4o[] = {P_GPT4O, NULL};
+static const char *const re_tekken[] = {P_TEKKEN, NULL};
+static const char *const re_deepseek3[] = {
+    "\\p{N}{1,3}", "[\\x{4e00}-\\x{9fa5}\\x{3040}-\\x{309f}\\x{30a0}-\\x{30ff}]+", P_DS3, NULL};
 static const char *const re_llama3[] = {P_LLAMA3, NULL};
 static const char *const re_qwen2[] = {P_QWEN2, NULL};
 static const char *const re_default[] = {
@@ -84,60 +116,74 @@ static const char *const re_deepseek_coder[] = {
     "[\\r\\n]", S "?\\p{L}+", S "?\\p{P}+", P_DS_CJK, "\\p{N}", NULL};
 
 /* Names and per-type options as llama.cpp's llama_vocab::load sets them.
- * Columns: name, regexes, ignore_merges, clean_spaces, add_bos. */
+ * Columns: name, regexes, ignore_merges, clean_spaces, add_bos, no_bos. */
 static const struct tok_bpe_pre pre_table[] = {
-    {"default", re_default, false, true, false},
+    {"default", re_default, false, true, false, false},
     /* Llama 3 family: whole-word tokens skip the merges; BOS by default */
-    {"llama3", re_llama3, true, true, true},
-    {"llama-v3", re_llama3, true, true, true},
-    {"llama-bpe", re_llama3, true, true, true},
-    {"falcon3", re_llama3, true, true, true},
-    {"falcon-h1", re_llama3, true, true, true},
-    {"pixtral", re_llama3, true, true, true},
-    {"midm-2.0", re_llama3, true, true, true},
-    {"lfm2", re_llama3, true, true, true},
-    {"jina-v5-nano", re_llama3, true, true, true},
-    {"dbrx", re_llama3, false, true, false},
-    {"smaug-bpe", re_llama3, false, true, false},
-    {"deepseek-llm", re_deepseek_llm, false, false, false},
-    {"deepseek-coder", re_deepseek_coder, false, false, false},
-    {"falcon", re_falcon, false, true, false},
+    {"llama3", re_llama3, true, true, true, false},
+    {"llama-v3", re_llama3, true, true, true, false},
+    {"llama-bpe", re_llama3, true, true, true, false},
+    {"falcon3", re_llama3, true, true, true, false},
+    {"falcon-h1", re_llama3, true, true, true, false},
+    {"pixtral", re_llama3, true, true, true, false},
+    {"midm-2.0", re_llama3, true, true, true, false},
+    {"lfm2", re_llama3, true, true, true, false},
+    {"jina-v5-nano", re_llama3, true, true, true, false},
+    {"dbrx", re_llama3, false, true, false, false},
+    {"smaug-bpe", re_llama3, false, true, false, false},
+    {"deepseek-llm", re_deepseek_llm, false, false, false, false},
+    {"deepseek-coder", re_deepseek_coder, false, false, false, false},
+    {"falcon", re_falcon, false, true, false, false},
     /* GPT-2's pattern alone */
-    {"gpt-2", re_gpt2, false, true, false},
-    {"mpt", re_gpt2, false, true, false},
-    {"olmo", re_gpt2, false, true, false},
-    {"jais", re_gpt2, false, true, false},
-    {"phi-2", re_gpt2, false, true, false},
-    {"jina-es", re_gpt2, false, true, false},
-    {"jina-de", re_gpt2, false, true, false},
-    {"jina-v2-es", re_gpt2, false, true, false},
-    {"jina-v2-de", re_gpt2, false, true, false},
-    {"gigachat", re_gpt2, false, true, false},
-    {"a.x-4.0", re_gpt2, false, true, false},
-    {"mellum", re_gpt2, false, true, false},
-    {"modern-bert", re_gpt2, false, true, false},
-    {"exaone4", re_gpt2, false, true, false},
-    {"trillion", re_gpt2, false, false, false},
-    {"granite-docling", re_gpt2, false, false, false},
+    {"gpt-2", re_gpt2, false, true, false, false},
+    {"mpt", re_gpt2, false, true, false, false},
+    {"olmo", re_gpt2, false, true, false, false},
+    {"jais", re_gpt2, false, true, false, false},
+    {"phi-2", re_gpt2, false, true, false, false},
+    {"jina-es", re_gpt2, false, true, false, false},
+    {"jina-de", re_gpt2, false, true, false, false},
+    {"jina-v2-es", re_gpt2, false, true, false, false},
+    {"jina-v2-de", re_gpt2, false, true, false, false},
+    {"gigachat", re_gpt2, false, true, false, false},
+    {"a.x-4.0", re_gpt2, false, true, false, false},
+    {"mellum", re_gpt2, false, true, false, false},
+    {"modern-bert", re_gpt2, false, true, false, false},
+    {"exaone4", re_gpt2, false, true, false, false},
+    {"trillion", re_gpt2, false, false, false, false},
+    {"granite-docling", re_gpt2, false, false, false, false},
     /* digits alone, then GPT-2's pattern */
-    {"starcoder", re_starcoder, false, true, false},
-    {"refact", re_starcoder, false, true, false},
-    {"codeshell", re_starcoder, false, true, false},
-    {"exaone", re_starcoder, false, true, false},
-    {"minerva-7b", re_starcoder, false, true, false},
-    {"mellum2", re_starcoder, false, true, false},
-    {"command-r", re_starcoder, false, false, false},
-    {"smollm", re_starcoder, false, false, false},
+    {"starcoder", re_starcoder, false, true, false, false},
+    {"refact", re_starcoder, false, true, false, false},
+    {"codeshell", re_starcoder, false, true, false, false},
+    {"exaone", re_starcoder, false, true, false, false},
+    {"minerva-7b", re_starcoder, false, true, false, false},
+    {"mellum2", re_starcoder, false, true, false, false},
+    {"command-r", re_starcoder, false, false, false, false},
+    {"smollm", re_starcoder, false, false, false, false},
     /* Qwen2's pattern */
-    {"qwen2", re_qwen2, false, false, false},
-    {"deepseek-r1-qwen", re_qwen2, false, false, false},
-    {"kormo", re_qwen2, false, false, false},
-    {"f2llmv2", re_qwen2, false, false, false},
-    {"hunyuan", re_qwen2, false, false, false},
-    {"solar-open", re_qwen2, false, false, false},
-    {"stablelm2", re_qwen2, false, true, false},
-    {"megrez", re_qwen2, false, true, false},
+    {"qwen2", re_qwen2, false, false, false, false},
+    {"deepseek-r1-qwen", re_qwen2, false, false, false, false},
+    {"kormo", re_qwen2, false, false, false, false},
+    {"f2llmv2", re_qwen2, false, false, false, false},
+    {"hunyuan", re_qwen2, false, false, false, false},
+    {"solar-open", re_qwen2, false, false, false, false},
+    {"stablelm2", re_qwen2, false, true, false, false},
+    {"megrez", re_qwen2, false, true, false, false},
+    {"qwen35", re_qwen35, false, false, false, false},
+    /* the Llama 3 pattern without BOS */
+    {"chatglm-bpe", re_llama3, false, true, false, true},
+    {"glm4", re_llama3, false, true, false, true},
+    {"gpt-4o", re_gpt4o, false, false, false, false},
+    {"llama4", re_gpt4o, false, false, false, false},
+    {"kanana2", re_gpt4o, false, false, false, false},
+    {"tekken", re_tekken, true, false, true, false},
+    {"deepseek-v3", re_deepseek3, false, false, false, false},
 };
+
+const struct tok_bpe_pre *tok_bpe_pre_at(size_t i)
+{
+    return i < sizeof(pre_table) / sizeof(pre_table[0]) ? &pre_table[i] : NULL;
+}
 
 const struct tok_bpe_pre *tok_bpe_pre_find(const char *name, size_t len)
 {

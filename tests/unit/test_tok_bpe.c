@@ -245,19 +245,20 @@ static void test_pre_find(void **state)
     assert_string_equal(tok_bpe_pre_find(NULL, 0)->name, "default");
     assert_null(tok_bpe_pre_find("gpt-2x", 6));
     assert_null(tok_bpe_pre_find("gpt-", 4));
-    /* every regex of every entry compiles */
-    const char *names[] = {"default", "llama-bpe", "qwen2", "gpt-2", "starcoder", "falcon",
-                           "deepseek-llm", "deepseek-coder"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    /* every entry compiles and is found by its name */
+    size_t i;
+    for (i = 0; (p = tok_bpe_pre_at(i)) != NULL; i++) {
         struct tok_bpe_split s;
         struct cola_err err;
         err_clear(&err);
-        p = tok_bpe_pre_find(names[i], strlen(names[i]));
-        assert_non_null(p);
-        assert_int_equal(tok_bpe_split_init(&s, p, &err), 0);
+        assert_ptr_equal(tok_bpe_pre_find(p->name, strlen(p->name)), p);
+        if (tok_bpe_split_init(&s, p, &err) != 0)
+            fprintf(stderr, "%s: %s\n", p->name, err_msg(&err));
+        assert_int_equal(err.code, 0);
         assert_true(s.n >= 1);
         tok_bpe_split_free(&s);
     }
+    assert_true(i >= 50);
 }
 
 static void test_split_gpt2(void **state)
@@ -310,6 +311,31 @@ static void test_split_multi(void **state)
                 (const char *[]){"\xE3\x80\x82", "\xE3\x80\x80", "\xE3\x80\x82", NULL});
     check_split("deepseek-coder", "if (x1) {\n",
                 (const char *[]){"if", " (", "x", "1", ")", " {", "\n", NULL});
+}
+
+static void test_split_more(void **state)
+{
+    (void)state;
+    /* GPT-4o: a run of capitals then small letters is one word, contractions
+     * stick to it, one non-letter may lead a word ("/b"), '/' and newlines
+     * stick to punctuation */
+    check_split("gpt-4o", "HelloWorld FOOBar don't 12345 a/b//\n",
+                (const char *[]){"Hello", "World", " FOOBar", " don't", " ", "123", "45", " a",
+                                 "/b", "//\n", NULL});
+    /* Tekken: the same without contractions, digits one by one */
+    check_split("tekken", "HelloWorld FOOBar don't 12345 a/b//\n",
+                (const char *[]){"Hello", "World", " FOOBar", " don", "'t", " ", "1", "2", "3",
+                                 "4", "5", " a", "/b", "//\n", NULL});
+    /* DeepSeek V3: digits by three first, kana/CJK runs, and '~' is not a
+     * symbol (llama.cpp's collapsed \p{S} lacks it) */
+    check_split("deepseek-v3", "a~b !~! 1234 \xE4\xB8\xAD\xE6\x96\x87x",
+                (const char *[]){"a", "~b", " !", "~", "!", " ", "123", "4", " ",
+                                 "\xE4\xB8\xAD\xE6\x96\x87", "x", NULL});
+    /* Qwen 3.5 keeps a combining mark in its word; Qwen2 does not */
+    check_split("qwen35", "ne\xCC\x81" "e 12",
+                (const char *[]){"ne\xCC\x81" "e", " ", "1", "2", NULL});
+    check_split("qwen2", "ne\xCC\x81" "e 12",
+                (const char *[]){"ne", "\xCC\x81" "e", " ", "1", "2", NULL});
 }
 
 /* A megabyte of punctuation or spaces is one word / one match: it must stay
@@ -429,6 +455,13 @@ static void test_ignore_merges(void **state)
     assert_false(h.v.add_bos);
     assert_false(h.v.clean_spaces);
     check_ids(&h, "abd", IDS(4, 3));
+    hand_free(&h);
+
+    /* GLM-4: no BOS id unless the metadata gives one */
+    h.v.special[TOK_SPECIAL_BOS] = 0;
+    assert_int_equal(hand_load(&h, toks, "glm4", m, 1, &err), 0);
+    assert_int_equal(h.v.special[TOK_SPECIAL_BOS], -1);
+    assert_false(h.v.add_bos);
     hand_free(&h);
 
     /* no tokenizer.ggml.pre: "default" */
@@ -794,6 +827,7 @@ int main(void)
         cmocka_unit_test(test_split_gpt2),
         cmocka_unit_test(test_split_llama3),
         cmocka_unit_test(test_split_multi),
+        cmocka_unit_test(test_split_more),
         cmocka_unit_test(test_long_runs),
         cmocka_unit_test(test_merges_rank_order),
         cmocka_unit_test(test_merges_fallback),
