@@ -209,7 +209,7 @@ int gen_generate(struct eng_ctx *c, int32_t seq, const int32_t *prompt, size_t n
         rc = stop_init(&g.stop, o->stop, NULL, o->n_stop, err);
     if (rc)
         goto out;
-    tok_stream_init(&g.ts, eng_model_vocab(m), 0);
+    tok_stream_init(&g.ts, eng_model_vocab(m), TOK_DEC_CONTINUE); /* generated text continues the prompt */
     tokens = malloc(sizeof(*tokens) * n_prompt);
     if (!tokens || buf_reserve(&g.piece, 256) || buf_reserve(&g.out, 256)) {
         rc = err_set(err, COLA_ENOMEM, "out of memory");
