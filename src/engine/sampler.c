@@ -511,9 +511,16 @@ int32_t smp_sample(struct smp *s, const float *logits)
     if (greedy) {
         id = argmax_cand(s->cand, n);
     } else {
+        /* shifted by the max first: the softmax is the same, and a tiny
+         * temperature cannot overflow to inf - inf = NaN */
         const float temp = s->p.temperature;
+        float max = s->cand[0].logit;
+        for (size_t i = 1; i < n; i++)
+            max = s->cand[i].logit > max ? s->cand[i].logit : max;
+        if (!(max > -INFINITY))
+            return COLA_ERANGE;
         for (size_t i = 0; i < n; i++)
-            s->cand[i].logit /= temp;
+            s->cand[i].logit = (s->cand[i].logit - max) / temp;
         id = draw(s, n);
     }
     return id >= 0 ? id : COLA_ERANGE;
@@ -561,7 +568,9 @@ static int check_params(int32_t n_vocab, int32_t n_ctx, const struct smp_params 
     if (cap > SMP_MAX_HISTORY)
         return err_set(err, COLA_ERANGE, "sampler: penalty history of %d tokens exceeds %d",
                        (int)cap, SMP_MAX_HISTORY);
-    if (p->n_bias > SMP_MAX_BIAS || (p->n_bias > 0 && !p->bias))
+    if (p->n_bias > 0 && !p->bias)
+        return err_set(err, COLA_EINVAL, "sampler: logit-bias count without a list");
+    if (p->n_bias > SMP_MAX_BIAS)
         return err_set(err, COLA_ERANGE, "sampler: %zu logit-bias entries (limit %d)",
                        p->n_bias, SMP_MAX_BIAS);
     for (size_t i = 0; i < p->n_bias; i++) {

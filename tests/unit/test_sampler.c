@@ -562,6 +562,13 @@ static void test_nan_inf_logits(void **state)
     for (int i = 0; i < 100; i++) /* +inf dominates, NaN is never drawn */
         assert_int_equal(smp_sample(s, lg), 2);
     smp_free(s);
+    /* a tiny temperature is the greedy limit, not an overflow to NaN */
+    float lg3[3] = { 1.0f, 3.0f, 2.0f };
+    p.temperature = 1e-39f;
+    s = mk(3, &p);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(smp_sample(s, lg3), 1);
+    smp_free(s);
     float nan4[4] = { NAN, NAN, -INFINITY, NAN };
     p.temperature = 0.0f;
     s = mk(4, &p);
