@@ -79,9 +79,10 @@ int smp_init(struct smp **out, int32_t n_vocab, int32_t n_ctx,
 void smp_free(struct smp *s);
 
 /* Sample the next token from logits[n_vocab]. NaN logits count as -INFINITY,
- * +INFINITY as FLT_MAX. Returns the token id (>= 0), or COLA_ERANGE when no
- * token has a finite logit after bias and penalties (everything banned). Does
- * not record the token: call smp_accept() with the token actually used. */
+ * +INFINITY as FLT_MAX. Returns the token id (>= 0), COLA_ERANGE when no
+ * token has a finite logit after bias and penalties (everything banned), or
+ * COLA_EINVAL for NULL arguments. Does not record the token: call
+ * smp_accept() with the token actually used. */
 int32_t smp_sample(struct smp *s, const float *logits);
 
 /* Record a token in the penalty history (the last repeat_last_n accepted
