@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include "engine/kernels_internal.h"
 #include "util/log.h"
 
@@ -49,14 +53,25 @@ bool kern_can_matmul(int t)
     return vt >= 0 && s->vec_dot[t] != NULL && s->quantize[vt] != NULL;
 }
 
-/* The CPU's features, asked once per call (cheap: __builtin_cpu_supports
- * reads a table libgcc filled at start-up). */
+/* Whether the CPU and the OS support AVX2, FMA and F16C: CPUID leaf 1 (FMA,
+ * OSXSAVE, AVX, F16C), leaf 7 (AVX2), and XGETBV for the OS saving the ymm
+ * registers. (__builtin_cpu_supports has no "f16c" in every compiler.) */
 static bool cpu_has_avx2(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return false;
+    const unsigned fma = 1u << 12, osxsave = 1u << 27, avx = 1u << 28, f16c = 1u << 29;
+    if ((c & (fma | osxsave | avx | f16c)) != (fma | osxsave | avx | f16c))
+        return false;
+    unsigned xlo, xhi;
+    __asm__ volatile("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
+    if ((xlo & 6u) != 6u) /* xmm and ymm state enabled */
+        return false;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return false;
+    return (b & (1u << 5)) != 0;
 #else
     return false;
 #endif

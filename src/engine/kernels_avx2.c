@@ -91,14 +91,23 @@ KA_INLINE void flt_kernel(enum flt_kind k, const int R, const int C, int64_t n, 
     }
 }
 
+/* Sub-tile shapes (measured): batches in FLT_RB x FLT_CB, one activation
+ * row in FLT_RB1 x 1. */
+#ifndef FLT_RB
 #define FLT_RB 4
+#endif
+#ifndef FLT_CB
 #define FLT_CB 2
+#endif
+#ifndef FLT_RB1
+#define FLT_RB1 4
+#endif
 
-#define FLT_CASE(KIND, R, C)                                                               \
-    case (R) * 8 + (C):                                                                    \
-        flt_kernel(KIND, R, C, n, s + c0 * ss + r0, ss, A + (size_t)r0 * as, as,           \
-                   B + (size_t)c0 * bs, bs);                                               \
-        break;
+#define FLT_CALL(R, C, KIND, r0, c0)                                                       \
+    flt_kernel(KIND, R, C, n, s + (c0) * ss + (r0), ss, A + (size_t)(r0) * as, as,         \
+               B + (size_t)(c0) * bs, bs)
+#define FLT_BODY(r0, c0, rn, cn) KA_SHAPE_SWITCH(FLT_CALL, FLT_RB, FLT_CB, rn, cn, KIND_, r0, c0)
+#define FLT_BODY1(r0, c0, rn, cn) KA_SHAPE_SWITCH(FLT_CALL, FLT_RB1, 1, rn, cn, KIND_, r0, c0)
 
 #define FLT_DEFINE(t, KIND)                                                                \
     static void dot_##t(int64_t n, float *s, const void *a, const void *b)                 \
@@ -109,22 +118,11 @@ KA_INLINE void flt_kernel(enum flt_kind k, const int R, const int C, int64_t n, 
                          int na, const void *b, size_t bs, int nb)                         \
     {                                                                                      \
         const uint8_t *A = a, *B = b;                                                      \
-        for (int c0 = 0; c0 < nb; c0 += FLT_CB) {                                          \
-            const int cn = nb - c0 < FLT_CB ? nb - c0 : FLT_CB;                            \
-            for (int r0 = 0; r0 < na; r0 += FLT_RB) {                                      \
-                const int rn = na - r0 < FLT_RB ? na - r0 : FLT_RB;                        \
-                switch (rn * 8 + cn) {                                                     \
-                    FLT_CASE(KIND, 1, 1)                                                   \
-                    FLT_CASE(KIND, 2, 1)                                                   \
-                    FLT_CASE(KIND, 3, 1)                                                   \
-                    FLT_CASE(KIND, 4, 1)                                                   \
-                    FLT_CASE(KIND, 1, 2)                                                   \
-                    FLT_CASE(KIND, 2, 2)                                                   \
-                    FLT_CASE(KIND, 3, 2)                                                   \
-                    FLT_CASE(KIND, 4, 2)                                                   \
-                default: break;                                                            \
-                }                                                                          \
-            }                                                                              \
+        const enum flt_kind KIND_ = KIND;                                                  \
+        if (nb == 1) {                                                                     \
+            KA_TILE_LOOP(FLT_RB1, 1, na, nb, FLT_BODY1)                                    \
+        } else {                                                                           \
+            KA_TILE_LOOP(FLT_RB, FLT_CB, na, nb, FLT_BODY)                                 \
         }                                                                                  \
     }
 

@@ -70,6 +70,35 @@ KA_INLINE __m128i ka_loadu128(const void *p)
         }                                                                        \
     }
 
+/* Instantiate kernel K for every shape up to RB x CB and call the one that
+ * matches (rn, cn). */
+#define KA_SHAPE_CASE(K, RB, CB, R, C, ...)                                      \
+    case (R) * 8 + (C):                                                          \
+        if ((R) <= (RB) && (C) <= (CB))                                          \
+            K(R, C, __VA_ARGS__);                                                \
+        break;
+#define KA_SHAPE_SWITCH(K, RB, CB, rn, cn, ...)                                  \
+    switch ((rn) * 8 + (cn)) {                                                   \
+        KA_SHAPE_CASE(K, RB, CB, 1, 1, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 1, 2, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 1, 3, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 1, 4, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 2, 1, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 2, 2, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 2, 3, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 2, 4, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 3, 1, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 3, 2, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 3, 3, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 3, 4, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 4, 1, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 4, 2, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 4, 3, __VA_ARGS__)                              \
+        KA_SHAPE_CASE(K, RB, CB, 4, 4, __VA_ARGS__)                              \
+    default:                                                                     \
+        break;                                                                   \
+    }
+
 /* quantized kernels (kernels_q_avx2.c) */
 #define KA_DECL(t)                                                                       \
     void ka_dot_##t(int64_t n, float *s, const void *a, const void *b);                  \

@@ -40,40 +40,45 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
-/* Shapes of the sub-tiles (measured with bench_matmul: larger shapes spill). */
-#define LEG_RB 4
-#define LEG_CB 2
-#define KQ_RB 2
-#define KQ_CB 2
+/* Shapes of the sub-tiles, measured with a single-thread micro-benchmark on
+ * an L2-resident panel: batches (nb > 1) go in RB x CB sub-tiles (Q4_0 4 x 2,
+ * the other 32-element formats and the K-quants 2 x 4: two weight rows
+ * against four activation rows); a single activation row (decode) in 4 x 1
+ * for the 32-element formats and row by row for the K-quants, whose 1 x 1
+ * kernel already has enough independent work per block. Larger shapes run
+ * out of the 16 ymm registers. */
+#ifndef LEG_RB
+#define LEG_RB 2
+#endif
+#ifndef LEG_CB
+#define LEG_CB 4
+#endif
+#ifndef Q40_RB
+#define Q40_RB 4
+#endif
+#ifndef Q40_CB
+#define Q40_CB 2
+#endif
+#ifndef LEG_RB1
+#define LEG_RB1 4
+#endif
 
-/* Instantiate kernel K for every shape up to RB x CB and call the one that
- * matches (rn, cn). */
-#define KA_SHAPE_CASE(K, RB, CB, R, C, ...)                                      \
-    case (R) * 8 + (C):                                                          \
-        if ((R) <= (RB) && (C) <= (CB))                                          \
-            K(R, C, __VA_ARGS__);                                                \
-        break;
-#define KA_SHAPE_SWITCH(K, RB, CB, rn, cn, ...)                                  \
-    switch ((rn) * 8 + (cn)) {                                                   \
-        KA_SHAPE_CASE(K, RB, CB, 1, 1, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 1, 2, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 1, 3, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 1, 4, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 2, 1, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 2, 2, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 2, 3, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 2, 4, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 3, 1, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 3, 2, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 3, 3, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 3, 4, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 4, 1, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 4, 2, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 4, 3, __VA_ARGS__)                              \
-        KA_SHAPE_CASE(K, RB, CB, 4, 4, __VA_ARGS__)                              \
-    default:                                                                     \
-        break;                                                                   \
-    }
+/* Decode walks LEG_RB1 rows side by side; rows are short (2048 Q4_0
+ * elements are 18 cache lines), too short for the hardware prefetcher to
+ * lock onto four streams, so each block prefetches the same block LEG_PF
+ * rows further on (measured: 4x1 went from 8 to 17 GB/s on one thread). */
+#ifndef LEG_PF
+#define LEG_PF 8
+#endif
+#ifndef KQ_RB
+#define KQ_RB 2
+#endif
+#ifndef KQ_CB
+#define KQ_CB 4
+#endif
+#ifndef KQ_RB1
+#define KQ_RB1 1
+#endif
 
 /* ------------------------------------------------------------ 32-element blocks */
 
@@ -92,9 +97,11 @@ KA_INLINE bool leg_has_min(enum leg_kind k)
 /* 32 nibbles -> bytes 0..15 in element order (low nibbles first). */
 KA_INLINE __m256i nibbles32(const uint8_t *qs)
 {
-    const __m128i t = ka_loadu128(qs);
-    const __m256i v = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
-    return _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
+    /* the 16 bytes in both halves (a load, no shuffle), the upper half
+     * shifted right by 4 */
+    const __m256i v = _mm256_broadcastsi128_si256(ka_loadu128(qs));
+    const __m256i sh = _mm256_srlv_epi64(v, _mm256_set_epi64x(4, 4, 0, 0));
+    return _mm256_and_si256(sh, _mm256_set1_epi8(0x0f));
 }
 
 /* 32 bits -> bytes 0x10 where the bit is set, else 0. */
@@ -122,6 +129,18 @@ KA_INLINE __m256i leg_unpack(enum leg_kind k, const uint8_t *blk)
     }
 }
 
+/* v with 16-bit element r (0..3) set to h; the switch folds away where r is
+ * a constant (every optimised build). */
+KA_INLINE __m128i insert16(__m128i v, uint16_t h, int r)
+{
+    switch (r) {
+    case 0: return _mm_insert_epi16(v, h, 0);
+    case 1: return _mm_insert_epi16(v, h, 1);
+    case 2: return _mm_insert_epi16(v, h, 2);
+    default: return _mm_insert_epi16(v, h, 3);
+    }
+}
+
 /* s[c * ss + r] = dot(a_r, b_c) for r < R, c < C over n elements. */
 KA_INLINE void leg_kernel(enum leg_kind k, const int R, const int C, int64_t n, float *s,
                           int64_t ss, const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
@@ -139,21 +158,30 @@ KA_INLINE void leg_kernel(enum leg_kind k, const int R, const int C, int64_t n, 
         }
     for (int64_t i = 0; i < n / 32; i++) {
         __m256i w[4], aw[4], y[4], yoff[4];
-        __m256 dw[4], dy[4];
         float mw[4], sy[4];
+        /* the R x C scale products: the weight scales of the block gathered
+         * into one vector, converted and multiplied by each activation scale
+         * at once, then broadcast from memory (a load, not an ALU op) */
+        __m128i hw = _mm_setzero_si128();
         for (int r = 0; r < R; r++) {
             const uint8_t *blk = a + (size_t)r * as + (size_t)i * wsz;
+            if (C == 1 && R > 1) /* decode: see LEG_PF */
+                _mm_prefetch((const char *)blk + LEG_PF * as, _MM_HINT_T0);
             w[r] = leg_unpack(k, blk);
             if (k == LEG_Q8_0)
                 aw[r] = _mm256_sign_epi8(w[r], w[r]);
-            dw[r] = _mm256_set1_ps(ka_h2f(blk));
+            uint16_t h;
+            memcpy(&h, blk, 2);
+            hw = insert16(hw, h, r);
             if (leg_has_min(k))
                 mw[r] = ka_h2f(blk + 2);
         }
+        const __m128 dwv = _mm_cvtph_ps(hw);
+        float ds[4][4];
         for (int c = 0; c < C; c++) {
             const uint8_t *blk = b + (size_t)c * bs + (size_t)i * ysz;
             y[c] = ka_loadu(blk + yqs);
-            dy[c] = _mm256_set1_ps(ka_h2f(blk));
+            _mm_storeu_ps(ds[c], _mm_mul_ps(dwv, _mm_set1_ps(ka_h2f(blk))));
             if (leg_has_min(k))
                 sy[c] = ka_h2f(blk + 2);
             if (k == LEG_Q4_0 || k == LEG_Q5_0)
@@ -170,8 +198,8 @@ KA_INLINE void leg_kernel(enum leg_kind k, const int R, const int C, int64_t n, 
                     if (k == LEG_Q4_0 || k == LEG_Q5_0)
                         l = _mm256_sub_epi32(l, yoff[c]);
                 }
-                acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], dy[c]), _mm256_cvtepi32_ps(l),
-                                            acc[r][c]);
+                acc[r][c] = _mm256_fmadd_ps(_mm256_broadcast_ss(&ds[c][r]),
+                                            _mm256_cvtepi32_ps(l), acc[r][c]);
                 if (leg_has_min(k))
                     summ[r][c] += mw[r] * sy[c];
             }
@@ -182,7 +210,7 @@ KA_INLINE void leg_kernel(enum leg_kind k, const int R, const int C, int64_t n, 
             s[c * ss + r] = leg_has_min(k) ? ka_hsum8(acc[r][c]) + summ[r][c] : ka_hsum8(acc[r][c]);
 }
 
-#define LEG_DEFINE(t, KIND)                                                               \
+#define LEG_DEFINE(t, KIND, RB, CB)                                                             \
     void ka_dot_##t(int64_t n, float *s, const void *a, const void *b)                    \
     {                                                                                     \
         leg_kernel(KIND, 1, 1, n, s, 1, a, 0, b, 0);                                      \
@@ -191,24 +219,33 @@ KA_INLINE void leg_kernel(enum leg_kind k, const int R, const int C, int64_t n, 
                      const void *b, size_t bs, int nb)                                    \
     {                                                                                     \
         const uint8_t *A = a, *B = b;                                                     \
-        KA_TILE_LOOP(LEG_RB, LEG_CB, na, nb, LEG_BODY_##t)                                \
+        if (nb == 1) {                                                                    \
+            KA_TILE_LOOP(LEG_RB1, 1, na, nb, LEG_BODY1_##t)                               \
+        } else {                                                                          \
+            KA_TILE_LOOP(RB, CB, na, nb, LEG_BODY_##t)                                    \
+        }                                                                                 \
     }
 
 #define LEG_CALL(R, C, KIND, n, s, ss, A, as, B, bs) leg_kernel(KIND, R, C, n, s, ss, A, as, B, bs)
-#define LEG_BODY(KIND, r0, c0, rn, cn)                                                    \
-    KA_SHAPE_SWITCH(LEG_CALL, LEG_RB, LEG_CB, rn, cn, KIND, n, s + (c0) * ss + (r0), ss,  \
+#define LEG_BODY(KIND, RB, CB, r0, c0, rn, cn)                                            \
+    KA_SHAPE_SWITCH(LEG_CALL, RB, CB, rn, cn, KIND, n, s + (c0) * ss + (r0), ss,          \
                     A + (size_t)(r0) * as, as, B + (size_t)(c0) * bs, bs)
-#define LEG_BODY_q4_0(r0, c0, rn, cn) LEG_BODY(LEG_Q4_0, r0, c0, rn, cn)
-#define LEG_BODY_q5_0(r0, c0, rn, cn) LEG_BODY(LEG_Q5_0, r0, c0, rn, cn)
-#define LEG_BODY_q8_0(r0, c0, rn, cn) LEG_BODY(LEG_Q8_0, r0, c0, rn, cn)
-#define LEG_BODY_q4_1(r0, c0, rn, cn) LEG_BODY(LEG_Q4_1, r0, c0, rn, cn)
-#define LEG_BODY_q5_1(r0, c0, rn, cn) LEG_BODY(LEG_Q5_1, r0, c0, rn, cn)
+#define LEG_BODY_q4_0(r0, c0, rn, cn) LEG_BODY(LEG_Q4_0, Q40_RB, Q40_CB, r0, c0, rn, cn)
+#define LEG_BODY_q5_0(r0, c0, rn, cn) LEG_BODY(LEG_Q5_0, LEG_RB, LEG_CB, r0, c0, rn, cn)
+#define LEG_BODY_q8_0(r0, c0, rn, cn) LEG_BODY(LEG_Q8_0, LEG_RB, LEG_CB, r0, c0, rn, cn)
+#define LEG_BODY_q4_1(r0, c0, rn, cn) LEG_BODY(LEG_Q4_1, LEG_RB, LEG_CB, r0, c0, rn, cn)
+#define LEG_BODY_q5_1(r0, c0, rn, cn) LEG_BODY(LEG_Q5_1, LEG_RB, LEG_CB, r0, c0, rn, cn)
+#define LEG_BODY1_q4_0(r0, c0, rn, cn) LEG_BODY(LEG_Q4_0, LEG_RB1, 1, r0, c0, rn, cn)
+#define LEG_BODY1_q5_0(r0, c0, rn, cn) LEG_BODY(LEG_Q5_0, LEG_RB1, 1, r0, c0, rn, cn)
+#define LEG_BODY1_q8_0(r0, c0, rn, cn) LEG_BODY(LEG_Q8_0, LEG_RB1, 1, r0, c0, rn, cn)
+#define LEG_BODY1_q4_1(r0, c0, rn, cn) LEG_BODY(LEG_Q4_1, LEG_RB1, 1, r0, c0, rn, cn)
+#define LEG_BODY1_q5_1(r0, c0, rn, cn) LEG_BODY(LEG_Q5_1, LEG_RB1, 1, r0, c0, rn, cn)
 
-LEG_DEFINE(q4_0, LEG_Q4_0)
-LEG_DEFINE(q5_0, LEG_Q5_0)
-LEG_DEFINE(q8_0, LEG_Q8_0)
-LEG_DEFINE(q4_1, LEG_Q4_1)
-LEG_DEFINE(q5_1, LEG_Q5_1)
+LEG_DEFINE(q4_0, LEG_Q4_0, Q40_RB, Q40_CB)
+LEG_DEFINE(q5_0, LEG_Q5_0, LEG_RB, LEG_CB)
+LEG_DEFINE(q8_0, LEG_Q8_0, LEG_RB, LEG_CB)
+LEG_DEFINE(q4_1, LEG_Q4_1, LEG_RB, LEG_CB)
+LEG_DEFINE(q5_1, LEG_Q5_1, LEG_RB, LEG_CB)
 
 /* ------------------------------------------------------------ K-quants */
 
@@ -393,17 +430,26 @@ KA_INLINE void k6_kernel(const int R, const int C, int64_t n, float *s, int64_t 
                      const void *b, size_t bs, int nb)                                    \
     {                                                                                     \
         const uint8_t *A = a, *B = b;                                                     \
-        KA_TILE_LOOP(KQ_RB, KQ_CB, na, nb, KQ_BODY_##t)                                   \
+        if (nb == 1) {                                                                    \
+            KA_TILE_LOOP(KQ_RB1, 1, na, nb, KQ_BODY1_##t)                                 \
+        } else {                                                                          \
+            KA_TILE_LOOP(KQ_RB, KQ_CB, na, nb, KQ_BODY_##t)                               \
+        }                                                                                 \
     }
-#define KQ_BODY(CALL, r0, c0, rn, cn)                                                     \
-    KA_SHAPE_SWITCH(CALL, KQ_RB, KQ_CB, rn, cn, n, s + (c0) * ss + (r0), ss,              \
+#define KQ_BODYX(CALL, RB, CB, r0, c0, rn, cn)                                            \
+    KA_SHAPE_SWITCH(CALL, RB, CB, rn, cn, n, s + (c0) * ss + (r0), ss,                    \
                     A + (size_t)(r0) * as, as, B + (size_t)(c0) * bs, bs)
+#define KQ_BODY(CALL, r0, c0, rn, cn) KQ_BODYX(CALL, KQ_RB, KQ_CB, r0, c0, rn, cn)
+#define KQ_BODY1(CALL, r0, c0, rn, cn) KQ_BODYX(CALL, KQ_RB1, 1, r0, c0, rn, cn)
 #define K4_CALL(R, C, ...) k45_kernel(false, R, C, __VA_ARGS__)
 #define K5_CALL(R, C, ...) k45_kernel(true, R, C, __VA_ARGS__)
 #define K6_CALL(R, C, ...) k6_kernel(R, C, __VA_ARGS__)
 #define KQ_BODY_q4_K(r0, c0, rn, cn) KQ_BODY(K4_CALL, r0, c0, rn, cn)
 #define KQ_BODY_q5_K(r0, c0, rn, cn) KQ_BODY(K5_CALL, r0, c0, rn, cn)
 #define KQ_BODY_q6_K(r0, c0, rn, cn) KQ_BODY(K6_CALL, r0, c0, rn, cn)
+#define KQ_BODY1_q4_K(r0, c0, rn, cn) KQ_BODY1(K4_CALL, r0, c0, rn, cn)
+#define KQ_BODY1_q5_K(r0, c0, rn, cn) KQ_BODY1(K5_CALL, r0, c0, rn, cn)
+#define KQ_BODY1_q6_K(r0, c0, rn, cn) KQ_BODY1(K6_CALL, r0, c0, rn, cn)
 
 KQ_DEFINE(q4_K, K4_CALL)
 KQ_DEFINE(q5_K, K5_CALL)

@@ -5,9 +5,9 @@
  *     multiples of MM_ROW_GRAIN so tiles stay whole;
  *   - T = 1 (decode): each row is one vec_dot (or a tile of MM_TILE rows
  *     against the one activation row), so every weight byte is read once;
- *   - T > 1 (prompt): the thread walks its rows in panels of about
- *     MM_PANEL_BYTES of weights; a panel stays in cache while all T
- *     activation rows pass over it in tiles of MM_TILE x MM_TILE.
+ *   - T > 1 (prompt): blocked for the caches (mm_walk): panels of weights
+ *     that stay in L2, blocks of activations that stay in L1/L2, tiles of
+ *     MM_TILE x MM_TILE inside.
  */
 #include "engine/matmul.h"
 
@@ -16,7 +16,12 @@
 
 #define MM_TILE KERN_TILE_MAX          /* rows and activations per tile call */
 #define MM_ROW_GRAIN 16                /* thread ranges start at multiples of this */
-#define MM_PANEL_BYTES (48 * 1024)     /* weights per panel in the batched path */
+#ifndef MM_PANEL_BYTES
+#define MM_PANEL_BYTES (192 * 1024)    /* weights per panel in the batched path */
+#endif
+#ifndef MM_ACT_BLOCK_BYTES
+#define MM_ACT_BLOCK_BYTES (32 * 1024) /* activations per block in the batched path */
+#endif
 
 size_t mm_act_row_bytes(int wtype, int64_t n_in)
 {
@@ -88,33 +93,57 @@ static inline void mm_tile(const struct kern_table *k, const struct eng_weight *
                 b + (size_t)j * xq_stride);
 }
 
-/* Rows of one panel: how many rows of W make about MM_PANEL_BYTES, at least
- * one tile. */
-static int64_t mm_panel_rows(const struct eng_weight *W)
-{
-    int64_t r = MM_PANEL_BYTES / (int64_t)(W->row_bytes ? W->row_bytes : 1);
-    r = r / MM_TILE * MM_TILE;
-    return r < MM_TILE ? MM_TILE : r;
-}
+/* What one blocked walk multiplies: W (and U for the fused SwiGLU) with the
+ * activations xq into out. */
+struct mm_job {
+    const struct kern_table *k;
+    const struct eng_weight *W, *U;
+    const uint8_t *xq;
+    size_t xq_stride;
+    float *out;
+    int64_t out_stride;
+};
 
-static void mm_rows(const struct kern_table *k, const struct eng_weight *W, const uint8_t *xq,
-                    size_t xq_stride, int T, float *y, int64_t y_stride, int64_t lo, int64_t hi)
+static void mm_job_tile(const struct mm_job *j, int64_t o, int na, int t, int nb)
 {
-    if (T == 1) {
-        for (int64_t o = lo; o < hi; o += MM_TILE) {
-            int na = hi - o < MM_TILE ? (int)(hi - o) : MM_TILE;
-            mm_tile(k, W, o, na, xq, xq_stride, 0, 1, y + o, y_stride);
-        }
+    if (!j->U) {
+        mm_tile(j->k, j->W, o, na, j->xq, j->xq_stride, t, nb, j->out + t * j->out_stride + o,
+                j->out_stride);
         return;
     }
-    const int64_t panel = mm_panel_rows(W);
+    /* fused feed-forward input: gate and up of the same rows and activations,
+     * then h = silu(g) * u */
+    float g[MM_TILE * MM_TILE], u[MM_TILE * MM_TILE];
+    mm_tile(j->k, j->W, o, na, j->xq, j->xq_stride, t, nb, g, MM_TILE);
+    mm_tile(j->k, j->U, o, na, j->xq, j->xq_stride, t, nb, u, MM_TILE);
+    for (int i = 0; i < nb; i++)
+        ops_swiglu(g + i * MM_TILE, u + i * MM_TILE, j->out + (int64_t)(t + i) * j->out_stride + o,
+                   na);
+}
+
+/* Output rows [lo, hi) for all T activation rows. Batches are blocked for the
+ * caches: a panel of about MM_PANEL_BYTES of weights stays in L2 while the
+ * activations pass over it in blocks of about MM_ACT_BLOCK_BYTES (which stay
+ * in L1/L2 while every tile of the panel uses them); inside, each tile of
+ * MM_TILE rows meets the block's activations MM_TILE at a time. */
+static void mm_walk(const struct mm_job *j, int T, int64_t lo, int64_t hi)
+{
+    const size_t wrow = j->W->row_bytes * (j->U ? 2 : 1);
+    int64_t panel = T == 1 ? hi - lo : (int64_t)(MM_PANEL_BYTES / (wrow ? wrow : 1));
+    panel = panel / MM_TILE * MM_TILE;
+    if (panel < MM_TILE)
+        panel = MM_TILE;
+    int tb = (int)(MM_ACT_BLOCK_BYTES / (j->xq_stride ? j->xq_stride : 1)) / MM_TILE * MM_TILE;
+    if (tb < MM_TILE)
+        tb = MM_TILE;
     for (int64_t p0 = lo; p0 < hi; p0 += panel) {
         const int64_t p1 = p0 + panel < hi ? p0 + panel : hi;
-        for (int t = 0; t < T; t += MM_TILE) {
-            int nb = T - t < MM_TILE ? T - t : MM_TILE;
+        for (int t0 = 0; t0 < T; t0 += tb) {
+            const int t1 = T - t0 < tb ? T : t0 + tb;
             for (int64_t o = p0; o < p1; o += MM_TILE) {
-                int na = p1 - o < MM_TILE ? (int)(p1 - o) : MM_TILE;
-                mm_tile(k, W, o, na, xq, xq_stride, t, nb, y + t * y_stride + o, y_stride);
+                const int na = p1 - o < MM_TILE ? (int)(p1 - o) : MM_TILE;
+                for (int t = t0; t < t1; t += MM_TILE)
+                    mm_job_tile(j, o, na, t, t1 - t < MM_TILE ? t1 - t : MM_TILE);
             }
         }
     }
@@ -127,7 +156,8 @@ void mm_mul(const struct kern_table *k, const struct eng_weight *W, const void *
         return;
     int64_t lo, hi;
     mm_split(W->n_out, MM_ROW_GRAIN, ith, nth, &lo, &hi);
-    mm_rows(k, W, xq, xq_stride, T, y, y_stride, lo, hi);
+    const struct mm_job j = {k, W, NULL, xq, xq_stride, y, y_stride};
+    mm_walk(&j, T, lo, hi);
 }
 
 bool mm_can_fuse(const struct eng_weight *a, const struct eng_weight *b)
@@ -135,19 +165,6 @@ bool mm_can_fuse(const struct eng_weight *a, const struct eng_weight *b)
     return a->data && b->data && a->n_in == b->n_in && a->n_out == b->n_out &&
            kern_vec_dot_type(a->type) >= 0 &&
            kern_vec_dot_type(a->type) == kern_vec_dot_type(b->type);
-}
-
-/* One tile of the fused feed-forward input: gate and up products of the same
- * rows and activations, then h = silu(g) * u. */
-static void mm_swiglu_tile(const struct kern_table *k, const struct eng_weight *Wg,
-                           const struct eng_weight *Wu, int64_t o, int na, const uint8_t *xq,
-                           size_t xq_stride, int t, int nb, float *h, int64_t h_stride)
-{
-    float g[MM_TILE * MM_TILE], u[MM_TILE * MM_TILE];
-    mm_tile(k, Wg, o, na, xq, xq_stride, t, nb, g, MM_TILE);
-    mm_tile(k, Wu, o, na, xq, xq_stride, t, nb, u, MM_TILE);
-    for (int j = 0; j < nb; j++)
-        ops_swiglu(g + j * MM_TILE, u + j * MM_TILE, h + (int64_t)(t + j) * h_stride + o, na);
 }
 
 void mm_mul_swiglu(const struct kern_table *k, const struct eng_weight *Wg,
@@ -158,19 +175,6 @@ void mm_mul_swiglu(const struct kern_table *k, const struct eng_weight *Wg,
         return;
     int64_t lo, hi;
     mm_split(Wg->n_out, MM_ROW_GRAIN, ith, nth, &lo, &hi);
-    /* the panel holds rows of both matrices */
-    int64_t panel = T == 1 ? MM_TILE : mm_panel_rows(Wg) / 2 / MM_TILE * MM_TILE;
-    if (panel < MM_TILE)
-        panel = MM_TILE;
-    for (int64_t p0 = lo; p0 < hi; p0 += panel) {
-        const int64_t p1 = p0 + panel < hi ? p0 + panel : hi;
-        for (int t = 0; t < T; t += MM_TILE) {
-            int nb = T - t < MM_TILE ? T - t : MM_TILE;
-            for (int64_t o = p0; o < p1; o += MM_TILE) {
-                int na = p1 - o < MM_TILE ? (int)(p1 - o) : MM_TILE;
-                mm_swiglu_tile(k, Wg, Wu, o, na, (const uint8_t *)xq, xq_stride, t, nb, h,
-                               h_stride);
-            }
-        }
-    }
+    const struct mm_job j = {k, Wg, Wu, xq, xq_stride, h, h_stride};
+    mm_walk(&j, T, lo, hi);
 }
