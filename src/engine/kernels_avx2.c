@@ -9,9 +9,6 @@
  * keeps the reference bytes on every ISA, so a scalar and an AVX2 run
  * quantize activations identically. F16 conversions (F16C) round to nearest
  * even like the reference; NaNs are mapped to the reference's quiet NaN.
- *
- * Types without an AVX2 kernel yet use the scalar function in this table:
- * Q2_K and Q3_K (vec_dot, no tile).
  */
 #include "engine/kernels_avx2.h"
 
@@ -389,8 +386,8 @@ static const struct kern_table avx2_table = {
             KA_QUANTIZED(Q5_0, q5_0),
             KA_QUANTIZED(Q5_1, q5_1),
             KA_QUANTIZED(Q8_0, q8_0),
-            [QT_TYPE_Q2_K] = kern_scalar_dot_q2_K, /* no AVX2 kernel yet */
-            [QT_TYPE_Q3_K] = kern_scalar_dot_q3_K, /* no AVX2 kernel yet */
+            KA_QUANTIZED(Q2_K, q2_K),
+            KA_QUANTIZED(Q3_K, q3_K),
             KA_QUANTIZED(Q4_K, q4_K),
             KA_QUANTIZED(Q5_K, q5_K),
             KA_QUANTIZED(Q6_K, q6_K),
@@ -414,6 +411,8 @@ static const struct kern_table avx2_table = {
             KA_QTILE(Q5_0, q5_0),
             KA_QTILE(Q5_1, q5_1),
             KA_QTILE(Q8_0, q8_0),
+            KA_QTILE(Q2_K, q2_K),
+            KA_QTILE(Q3_K, q3_K),
             KA_QTILE(Q4_K, q4_K),
             KA_QTILE(Q5_K, q5_K),
             KA_QTILE(Q6_K, q6_K),

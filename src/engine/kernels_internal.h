@@ -12,8 +12,4 @@
  * with -mavx2 runs on a CPU without it). */
 const struct kern_table *kern_avx2_table(void);
 
-/* Scalar kernels that SIMD tables reuse where they have no kernel of their own. */
-void kern_scalar_dot_q2_K(int64_t n, float *s, const void *a, const void *b);
-void kern_scalar_dot_q3_K(int64_t n, float *s, const void *a, const void *b);
-
 #endif

@@ -1,6 +1,6 @@
 /* kernels_q_avx2.c — AVX2 dot products and tiles of the quantized weight
  * types against their 8-bit activations (Q4_0, Q5_0, Q8_0 x Q8_0; Q4_1,
- * Q5_1 x Q8_1; Q4_K, Q5_K, Q6_K x Q8_K).
+ * Q5_1 x Q8_1; Q2_K, Q3_K, Q4_K, Q5_K, Q6_K x Q8_K).
  *
  * The integer core is _mm256_maddubs_epi16 (u8 x i8 -> pairs summed in i16)
  * followed by _mm256_madd_epi16 (i16 pairs -> i32). It needs one unsigned
@@ -33,6 +33,9 @@
 #define Q8K_QS(y) ((const uint8_t *)(y) + offsetof(struct qt_block_q8_K, qs))
 #define Q8K_BSUMS(y) ((const uint8_t *)(y) + offsetof(struct qt_block_q8_K, bsums))
 #define Q6K_D(w) ((const uint8_t *)(w) + offsetof(struct qt_block_q6_K, d))
+#define Q3K_D(w) ((const uint8_t *)(w) + offsetof(struct qt_block_q3_K, d))
+#define Q2K_D(w) ((const uint8_t *)(w) + offsetof(struct qt_block_q2_K, d))
+#define Q2K_DMIN(w) ((const uint8_t *)(w) + offsetof(struct qt_block_q2_K, dmin))
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -421,6 +424,144 @@ KA_INLINE void k6_kernel(const int R, const int C, int64_t n, float *s, int64_t 
             s[c * ss + r] = ka_hsum8(acc[r][c]);
 }
 
+/* Q2_K and Q3_K share the 2-bit layout: chunk k (elements 32k..32k+31) is
+ * bits 2*(k%4) of qs[32*(k/4) ..+32]. Q3_K adds a third bit (bit k of
+ * hmask[0..32]) and stores q + 4; Q2_K has a 4-bit scale and a 4-bit min per
+ * 16 elements. */
+KA_INLINE __m256i q2_chunk(const uint8_t *qs, int k)
+{
+    const __m256i v = ka_loadu(qs + 32 * (k / 4));
+    return _mm256_and_si256(_mm256_srli_epi16(v, 2 * (k % 4)), _mm256_set1_epi8(3));
+}
+
+/* i16 scales of the chunk's two 16-element groups, [g x 8 | g+1 x 8], from
+ * 16 signed bytes. */
+KA_INLINE __m256i chunk_scales(__m128i sc8, int k)
+{
+    const __m128i pick = _mm_set_epi64x(0x0101010101010101LL * (2 * k + 1),
+                                        0x0101010101010101LL * (2 * k));
+    return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, pick));
+}
+
+/* The 16 6-bit scales of a Q3_K block, minus 32, as signed bytes. */
+KA_INLINE __m128i q3_scales(const uint8_t *p)
+{
+    uint32_t u[3];
+    memcpy(u, p, 12);
+    const uint32_t m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
+    const uint32_t s0 = (u[0] & m4) | ((u[2] & m2) << 4);
+    const uint32_t s1 = (u[1] & m4) | (((u[2] >> 2) & m2) << 4);
+    const uint32_t s2 = ((u[0] >> 4) & m4) | (((u[2] >> 4) & m2) << 4);
+    const uint32_t s3 = ((u[1] >> 4) & m4) | (((u[2] >> 6) & m2) << 4);
+    return _mm_sub_epi8(_mm_set_epi32((int)s3, (int)s2, (int)s1, (int)s0), _mm_set1_epi8(32));
+}
+
+KA_INLINE void k3_kernel(const int R, const int C, int64_t n, float *s, int64_t ss,
+                         const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
+{
+    const __m256i one = _mm256_set1_epi8(1), m4 = _mm256_set1_epi8(4);
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            acc[r][c] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        const struct qt_block_q3_K *wb[4];
+        const struct qt_block_q8_K *yb[4];
+        __m256i isum[4][4], hm[4];
+        __m128i sc8[4];
+        for (int r = 0; r < R; r++) {
+            wb[r] = (const struct qt_block_q3_K *)(a + (size_t)r * as) + i;
+            sc8[r] = q3_scales(wb[r]->scales);
+            hm[r] = ka_loadu(wb[r]->hmask);
+        }
+        for (int c = 0; c < C; c++)
+            yb[c] = (const struct qt_block_q8_K *)(b + (size_t)c * bs) + i;
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < C; c++)
+                isum[r][c] = _mm256_setzero_si256();
+        for (int k = 0; k < 8; k++) {
+            __m256i q[4], scv[4];
+            for (int r = 0; r < R; r++) {
+                const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hm[r], k), one);
+                q[r] = _mm256_or_si256(q2_chunk(wb[r]->qs, k), _mm256_slli_epi16(hb, 2));
+                scv[r] = chunk_scales(sc8[r], k);
+            }
+            for (int c = 0; c < C; c++) {
+                const __m256i y = ka_loadu(Q8K_QS(yb[c]) + 32 * k);
+                const __m256i y4 = _mm256_maddubs_epi16(m4, y); /* stored q + 4 */
+                for (int r = 0; r < R; r++) {
+                    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[r], y), y4);
+                    isum[r][c] = _mm256_add_epi32(isum[r][c], _mm256_madd_epi16(p, scv[r]));
+                }
+            }
+        }
+        for (int c = 0; c < C; c++) {
+            const __m256 dy = _mm256_set1_ps(yb[c]->d);
+            for (int r = 0; r < R; r++) {
+                const __m256 d = _mm256_mul_ps(_mm256_set1_ps(ka_h2f(Q3K_D(wb[r]))), dy);
+                acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[r][c]), acc[r][c]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            s[c * ss + r] = ka_hsum8(acc[r][c]);
+}
+
+KA_INLINE void k2_kernel(const int R, const int C, int64_t n, float *s, int64_t ss,
+                         const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
+{
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    __m256 acc[4][4], accm[4][4];
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            acc[r][c] = accm[r][c] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        const struct qt_block_q2_K *wb[4];
+        const struct qt_block_q8_K *yb[4];
+        __m256i isum[4][4], mins[4];
+        __m128i sc8[4];
+        for (int r = 0; r < R; r++) {
+            wb[r] = (const struct qt_block_q2_K *)(a + (size_t)r * as) + i;
+            const __m128i raw = ka_loadu128(wb[r]->scales);
+            sc8[r] = _mm_and_si128(raw, m4);
+            mins[r] = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(raw, 4), m4));
+        }
+        for (int c = 0; c < C; c++)
+            yb[c] = (const struct qt_block_q8_K *)(b + (size_t)c * bs) + i;
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < C; c++)
+                isum[r][c] = _mm256_setzero_si256();
+        for (int k = 0; k < 8; k++) {
+            __m256i q[4], scv[4];
+            for (int r = 0; r < R; r++) {
+                q[r] = q2_chunk(wb[r]->qs, k);
+                scv[r] = chunk_scales(sc8[r], k);
+            }
+            for (int c = 0; c < C; c++) {
+                const __m256i y = ka_loadu(Q8K_QS(yb[c]) + 32 * k);
+                for (int r = 0; r < R; r++)
+                    isum[r][c] = _mm256_add_epi32(
+                        isum[r][c], _mm256_madd_epi16(_mm256_maddubs_epi16(q[r], y), scv[r]));
+            }
+        }
+        for (int c = 0; c < C; c++) {
+            const __m256i bsums = ka_loadu(Q8K_BSUMS(yb[c]));
+            const __m256 dy = _mm256_set1_ps(yb[c]->d);
+            for (int r = 0; r < R; r++) {
+                const __m256 d = _mm256_mul_ps(_mm256_set1_ps(ka_h2f(Q2K_D(wb[r]))), dy);
+                const __m256 dm = _mm256_mul_ps(_mm256_set1_ps(-ka_h2f(Q2K_DMIN(wb[r]))), dy);
+                acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[r][c]), acc[r][c]);
+                const __m256i pm = _mm256_madd_epi16(mins[r], bsums);
+                accm[r][c] = _mm256_fmadd_ps(dm, _mm256_cvtepi32_ps(pm), accm[r][c]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            s[c * ss + r] = ka_hsum8(acc[r][c]) + ka_hsum8(accm[r][c]);
+}
+
 #define KQ_DEFINE(t, CALL)                                                                \
     void ka_dot_##t(int64_t n, float *s, const void *a, const void *b)                    \
     {                                                                                     \
@@ -444,16 +585,24 @@ KA_INLINE void k6_kernel(const int R, const int C, int64_t n, float *s, int64_t 
 #define K4_CALL(R, C, ...) k45_kernel(false, R, C, __VA_ARGS__)
 #define K5_CALL(R, C, ...) k45_kernel(true, R, C, __VA_ARGS__)
 #define K6_CALL(R, C, ...) k6_kernel(R, C, __VA_ARGS__)
+#define K3_CALL(R, C, ...) k3_kernel(R, C, __VA_ARGS__)
+#define K2_CALL(R, C, ...) k2_kernel(R, C, __VA_ARGS__)
 #define KQ_BODY_q4_K(r0, c0, rn, cn) KQ_BODY(K4_CALL, r0, c0, rn, cn)
 #define KQ_BODY_q5_K(r0, c0, rn, cn) KQ_BODY(K5_CALL, r0, c0, rn, cn)
 #define KQ_BODY_q6_K(r0, c0, rn, cn) KQ_BODY(K6_CALL, r0, c0, rn, cn)
 #define KQ_BODY1_q4_K(r0, c0, rn, cn) KQ_BODY1(K4_CALL, r0, c0, rn, cn)
 #define KQ_BODY1_q5_K(r0, c0, rn, cn) KQ_BODY1(K5_CALL, r0, c0, rn, cn)
 #define KQ_BODY1_q6_K(r0, c0, rn, cn) KQ_BODY1(K6_CALL, r0, c0, rn, cn)
+#define KQ_BODY_q3_K(r0, c0, rn, cn) KQ_BODY(K3_CALL, r0, c0, rn, cn)
+#define KQ_BODY1_q3_K(r0, c0, rn, cn) KQ_BODY1(K3_CALL, r0, c0, rn, cn)
+#define KQ_BODY_q2_K(r0, c0, rn, cn) KQ_BODY(K2_CALL, r0, c0, rn, cn)
+#define KQ_BODY1_q2_K(r0, c0, rn, cn) KQ_BODY1(K2_CALL, r0, c0, rn, cn)
 
 KQ_DEFINE(q4_K, K4_CALL)
 KQ_DEFINE(q5_K, K5_CALL)
 KQ_DEFINE(q6_K, K6_CALL)
+KQ_DEFINE(q3_K, K3_CALL)
+KQ_DEFINE(q2_K, K2_CALL)
 
 #else
 typedef int kernels_q_avx2_not_built; /* this compiler or target has no AVX2 */

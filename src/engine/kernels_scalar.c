@@ -197,7 +197,7 @@ static inline void k4_scale_min(const uint8_t *s, int j, int *sc, int *m)
     }
 }
 
-void kern_scalar_dot_q2_K(int64_t n, float *s, const void *va, const void *vb)
+static void dot_q2_K(int64_t n, float *s, const void *va, const void *vb)
 {
     const struct qt_block_q2_K *x = va;
     const struct qt_block_q8_K *y = vb;
@@ -219,7 +219,7 @@ void kern_scalar_dot_q2_K(int64_t n, float *s, const void *va, const void *vb)
     *s = sumf;
 }
 
-void kern_scalar_dot_q3_K(int64_t n, float *s, const void *va, const void *vb)
+static void dot_q3_K(int64_t n, float *s, const void *va, const void *vb)
 {
     const struct qt_block_q3_K *x = va;
     const struct qt_block_q8_K *y = vb;
@@ -346,8 +346,8 @@ static const struct kern_table scalar_table = {
             [QT_TYPE_Q5_0] = dot_q5_0,
             [QT_TYPE_Q5_1] = dot_q5_1,
             [QT_TYPE_Q8_0] = dot_q8_0,
-            [QT_TYPE_Q2_K] = kern_scalar_dot_q2_K,
-            [QT_TYPE_Q3_K] = kern_scalar_dot_q3_K,
+            [QT_TYPE_Q2_K] = dot_q2_K,
+            [QT_TYPE_Q3_K] = dot_q3_K,
             [QT_TYPE_Q4_K] = dot_q4_K,
             [QT_TYPE_Q5_K] = dot_q5_K,
             [QT_TYPE_Q6_K] = dot_q6_K,
