@@ -8,8 +8,9 @@
  * the arithmetic the reference numbers (llama.cpp) assume.
  *
  * kernels_scalar.c is the definition: plain C, no intrinsics. kernels_avx2.c
- * (compiled with -mavx2 -mfma -mf16c) exports the same table and is chosen at
- * run time when the CPU has AVX2+FMA+F16C. Tests compare every entry of every
+ * and kernels_q_avx2.c (compiled with -mavx2 -mfma -mf16c) export the same
+ * table, chosen at run time when the CPU (CPUID) and the OS (XGETBV) support
+ * AVX2+FMA+F16C. docs/kernels.md has the pairing, bounds and speeds. Tests compare every entry of every
  * table with the scalar one within stated bounds. COLA_KERNELS=scalar|avx2 in
  * the environment forces a table (for tests and benchmarks).
  *
@@ -33,7 +34,9 @@
 /* s = dot(a, b) over n elements: a a row of a weight type, b a row of its
  * vec_dot_type. n is a multiple of both block sizes. */
 typedef void (*kern_vec_dot_fn)(int64_t n, float *s, const void *a, const void *b);
-/* Quantize an f32 activation row to a vec_dot_type (Q8_0/Q8_1/Q8_K/F16/BF16/F32). */
+/* Quantize an f32 activation row to a vec_dot_type (Q8_0/Q8_1/Q8_K/F16/BF16/F32).
+ * Every table writes the same bytes as the quant module's reference
+ * quantizer (qt_get_traits(type)->from_float), so ISAs agree exactly. */
 typedef void (*kern_quantize_fn)(const float *x, void *y, int64_t n);
 /* Tile product for batches (prompt processing):
  *   s[j * s_stride + i] = dot(a_i, b_j)   for i < na, j < nb
@@ -52,7 +55,8 @@ struct kern_table {
     kern_quantize_fn quantize[QT_TYPE_COUNT];  /* indexed by the vec_dot_type */
     kern_tile_fn tile[QT_TYPE_COUNT];          /* indexed by the weight type; NULL = use vec_dot */
 
-    /* attention over an f16 KV cache */
+    /* attention over an f16 KV cache (summation order is the table's own;
+     * the conversions are bit-identical with qt_f32_to_f16 / qt_f16_to_f32) */
     float (*dot_f16_f32)(int64_t n, const qt_f16 *a, const float *b);
     void (*axpy_f16)(int64_t n, float alpha, const qt_f16 *x, float *y); /* y += alpha * x */
     void (*f32_to_f16)(const float *x, qt_f16 *y, int64_t n);
