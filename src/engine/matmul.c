@@ -12,7 +12,6 @@
 #include "engine/matmul.h"
 
 #include "engine/ops.h"
-#include "engine/quant_internal.h"
 
 #define MM_TILE KERN_TILE_MAX          /* rows and activations per tile call */
 #define MM_ROW_GRAIN 16                /* thread ranges start at multiples of this */

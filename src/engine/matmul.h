@@ -12,8 +12,13 @@
  *
  * Decode (T = 1) is memory-bound: threads take contiguous ranges of W's rows so
  * each weight byte is read once. Prompt processing (T large) is compute-bound:
- * rows of W are taken in tiles that are reused across all T activation rows
- * while they sit in cache.
+ * rows of W are taken in panels that stay in cache while blocks of activation
+ * rows pass over them, in tiles (kern_tile_fn). Every output is computed once,
+ * by one thread, and is bit-identical to the table's vec_dot of its pair (for
+ * mm_mul_swiglu: to ops_swiglu of the two vec_dots), whatever T and nth are.
+ *
+ * xq rows of Q8_K must be 4-byte aligned (xq and xq_stride multiples of 4);
+ * the engine's 64-byte aligned activation buffers are.
  */
 #ifndef COLA_ENGINE_MATMUL_H
 #define COLA_ENGINE_MATMUL_H
