@@ -268,12 +268,8 @@ static void qk_pack_2bit(uint8_t *qs, const uint8_t *L)
     }
 }
 
-/* The 2-bit quant of element e, as packed by qk_pack_2bit. */
-static inline int qk_2bit(const uint8_t *qs, int e)
-{
-    int r = e % 128;
-    return (qs[(e / 128) * 32 + r % 32] >> (2 * (r / 32))) & 3;
-}
+/* As packed by qk_pack_2bit, the 2-bit quant of element e (r = e % 128) is
+ * (qs[(e / 128) * 32 + r % 32] >> (2 * (r / 32))) & 3. */
 
 /* ------------------------------------------------------------ Q2_K */
 
@@ -561,20 +557,13 @@ void qt_q5_K_from_float(const float *src, void *dst, int64_t n)
 /* The 6-bit quant of element e (0..255) of a Q6_K block, 0..63: per half h =
  * e/128 and r = e%128, the low nibble is in ql[64h + r%64] (low half for r <
  * 64, high half else), the top 2 bits in qh[32h + r%32] at bits 2*(r/32). */
-static inline int qk_q6_quant(const struct qt_block_q6_K *b, int e)
-{
-    int h = e / 128, r = e % 128;
-    int lo = (b->ql[64 * h + r % 64] >> (4 * (r / 64))) & 0x0f;
-    int hi = (b->qh[32 * h + r % 32] >> (2 * (r / 32))) & 3;
-    return lo | hi << 4;
-}
 
 void qt_q6_K_to_float(const void *src, float *dst, int64_t n)
 {
     const struct qt_block_q6_K *b = src;
     for (int64_t i = 0; i < n / QK_K; i++, dst += QK_K) {
         const float d = qt_half_to_float(b[i].d);
-        /* element 128h + 32c + l (see qk_q6_quant), one scale per 16 */
+        /* element 128h + 32c + l (layout above), one scale per 16 */
         for (int h = 0; h < 2; h++) {
             for (int c = 0; c < 4; c++) {
                 const uint8_t *ql = b[i].ql + 64 * h + 32 * (c % 2);
