@@ -402,7 +402,7 @@ static const struct kern_table avx2_table = {
             [QT_TYPE_Q8_K] = quant_q8_K,
         },
     .tile =
-        {
+        {[KERN_FORM_VEC_DOT] = {
             [QT_TYPE_F32] = tile_f32,
             [QT_TYPE_F16] = tile_f16,
             [QT_TYPE_BF16] = tile_bf16,
@@ -416,7 +416,7 @@ static const struct kern_table avx2_table = {
             KA_QTILE(Q4_K, q4_K),
             KA_QTILE(Q5_K, q5_K),
             KA_QTILE(Q6_K, q6_K),
-        },
+        }},
     .dot_f16_f32 = ka_dot_f16_f32,
     .axpy_f16 = ka_axpy_f16,
     .f32_to_f16 = ka_f32_to_f16,

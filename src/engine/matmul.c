@@ -13,7 +13,7 @@
 
 #include "engine/ops.h"
 
-#define MM_TILE KERN_TILE_MAX          /* rows and activations per tile call */
+#define MM_TILE 4                      /* rows and activations per tile call */
 #define MM_ROW_GRAIN 16                /* thread ranges start at multiples of this */
 #ifndef MM_PANEL_BYTES
 #define MM_PANEL_BYTES (192 * 1024)    /* weights per panel in the batched path */
@@ -80,7 +80,7 @@ static inline void mm_tile(const struct kern_table *k, const struct eng_weight *
 {
     const uint8_t *a = (const uint8_t *)W->data + (size_t)o0 * W->row_bytes;
     const uint8_t *b = xq + (size_t)t0 * xq_stride;
-    const kern_tile_fn tile = k->tile[W->type];
+    const kern_tile_fn tile = k->tile[KERN_FORM_VEC_DOT][W->type];
     if (tile) {
         tile(W->n_in, s, s_stride, a, W->row_bytes, na, b, xq_stride, nb);
         return;

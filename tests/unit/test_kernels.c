@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "engine/kernels.h"
+#define KERN_TILE_MAX 4
 #include "engine/quant_internal.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -405,7 +406,7 @@ static void check_tiles(const struct kern_table *k)
 {
     for (int i = 0; i < N_WTYPES; i++) {
         const int t = k_wtypes[i], vt = kern_vec_dot_type(t);
-        if (!k->tile[t])
+        if (!k->tile[KERN_FORM_VEC_DOT][t])
             continue;
         int64_t sizes[4];
         int ns = sizes_for(t, sizes);
@@ -427,7 +428,7 @@ static void check_tiles(const struct kern_table *k)
                     float s[KERN_TILE_MAX * 5];
                     for (int q = 0; q < KERN_TILE_MAX * 5; q++)
                         s[q] = -12345.0f;
-                    k->tile[t](n, s, 5, W + 1, wstride, na, A + amis, astride, nb);
+                    k->tile[KERN_FORM_VEC_DOT][t](n, s, 5, W + 1, wstride, na, A + amis, astride, nb);
                     for (int j = 0; j < KERN_TILE_MAX; j++) {
                         for (int r = 0; r < 5; r++) {
                             float got = s[j * 5 + r];
