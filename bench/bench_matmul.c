@@ -93,8 +93,7 @@ static void job_fn(void *arg, int ith, int nth)
 {
     struct job *j = arg;
     if (j->quantize) {
-        mm_quantize(j->k, j->W.type, j->x, j->W.n_in, j->T, j->W.n_in, j->xq, j->act_stride, ith,
-                    nth);
+        mm_quantize(j->k, &j->W, j->x, j->W.n_in, j->T, j->xq, j->act_stride, ith, nth);
         pool_barrier(j->pool);
     }
     mm_mul(j->k, &j->W, j->xq, j->act_stride, j->T, j->y, j->W.n_out, ith, nth);
@@ -162,7 +161,7 @@ static int bench_type(const struct kern_table *k, int t, int64_t rows, int64_t c
         x[i] = rnd_gauss();
     j.x = x;
     /* decode quantizes once outside the timing, like an already-normed row */
-    mm_quantize(k, t, x, cols, T, cols, j.xq, j.act_stride, 0, 1);
+    mm_quantize(k, &j.W, x, cols, T, j.xq, j.act_stride, 0, 1);
     int rc = pool_new(threads, &j.pool);
     if (rc == 0) {
         int runs = T == 1 ? (quick ? 3 : 5) * n_copies : (quick ? 3 : 7);

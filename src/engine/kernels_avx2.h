@@ -2,13 +2,15 @@
  *
  * Include only from files that CMake compiles with -mavx2 -mfma -mf16c:
  * everything here is inline AVX2 code. kernels_q_avx2.c holds the quantized
- * dot products and tiles, kernels_avx2.c the float ones, the activation
- * quantizers, the attention helpers and the table.
+ * lane (VEC_DOT) forms, kernels_rp_avx2.c the repacked forms, kernels_avx2.c
+ * the float forms, the activation quantizers, the vector helpers and the
+ * table.
  *
- * All kernels compute each (weight row, activation row) pair the same way in
- * vec_dot and in tiles: the same integer lanes per block, the same fused
- * multiply-add into one 8-lane float accumulator per pair, the same final
- * horizontal sum. That is what makes tile results bit-identical to vec_dot.
+ * Every kernel computes each (weight row, activation row) pair with the
+ * operation sequence of its form (kernels.h) whatever the tile shape: the
+ * same integer lanes per block, the same fused multiply-adds in the same
+ * order, the same final sum as the scalar definition, so tiles, vec_dot and
+ * the scalar table agree bit for bit.
  */
 #ifndef COLA_ENGINE_KERNELS_AVX2_H
 #define COLA_ENGINE_KERNELS_AVX2_H
@@ -32,7 +34,8 @@ KA_INLINE float ka_h2f(const void *p)
     return _cvtsh_ss(h);
 }
 
-/* Sum of 8 floats in a fixed order: halves, then pairs, then the last two. */
+/* ggml's hsum_float_8: ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)),
+ * the order of ks_hsum8. */
 KA_INLINE float ka_hsum8(__m256 v)
 {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -115,6 +118,13 @@ KA_DECL(q4_K)
 KA_DECL(q5_K)
 KA_DECL(q6_K)
 #undef KA_DECL
+/* repacked forms (kernels_rp_avx2.c) */
+void ka_tile_rp_q4_0(int64_t n, float *s, int64_t ss, const void *a, size_t as, int na,
+                     const void *b, size_t bs, int nb);
+void ka_tile_rp_q4_K(int64_t n, float *s, int64_t ss, const void *a, size_t as, int na,
+                     const void *b, size_t bs, int nb);
+void ka_tile_rp4_q4_K(int64_t n, float *s, int64_t ss, const void *a, size_t as, int na,
+                      const void *b, size_t bs, int nb);
 
 #endif /* AVX2 */
 #endif

@@ -203,8 +203,8 @@ KA_INLINE void leg_kernel(enum leg_kind k, const int R, const int C, int64_t n, 
                 }
                 acc[r][c] = _mm256_fmadd_ps(_mm256_broadcast_ss(&ds[c][r]),
                                             _mm256_cvtepi32_ps(l), acc[r][c]);
-                if (leg_has_min(k))
-                    summ[r][c] += mw[r] * sy[c];
+                if (leg_has_min(k)) /* ggml: summs += m * s, contracted to an fma */
+                    summ[r][c] = fmaf(mw[r], sy[c], summ[r][c]);
             }
         }
     }
@@ -291,10 +291,12 @@ KA_INLINE void k45_kernel(bool five, const int R, const int C, int64_t n, float 
     const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
     __m256 acc[4][4];
     __m128 accm[4][4];
+    float summs[4][4];
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++) {
             acc[r][c] = _mm256_setzero_ps();
             accm[r][c] = _mm_setzero_ps();
+            summs[r][c] = 0.0f;
         }
     for (int64_t i = 0; i < n / QK_K; i++) {
         const uint8_t *wb[4];
@@ -349,20 +351,25 @@ KA_INLINE void k45_kernel(bool five, const int R, const int C, int64_t n, float 
                 acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[r][c]), acc[r][c]);
                 const __m128 dm = _mm_mul_ps(_mm_set1_ps(-dmw[r]), _mm256_castps256_ps128(dy));
                 const __m128i pm = _mm_madd_epi16(mins[r], q8s);
-                accm[r][c] = _mm_fmadd_ps(dm, _mm_cvtepi32_ps(pm), accm[r][c]);
+                if (five) { /* ggml's Q5_K: one float, fma with the integer sum */
+                    __m128i t = _mm_add_epi32(pm, _mm_unpackhi_epi64(pm, pm));
+                    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 1));
+                    summs[r][c] = fmaf(_mm_cvtss_f32(dm), (float)_mm_cvtsi128_si32(t), summs[r][c]);
+                } else {
+                    accm[r][c] = _mm_fmadd_ps(dm, _mm_cvtepi32_ps(pm), accm[r][c]);
+                }
             }
         }
     }
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
-            s[c * ss + r] = ka_hsum8(acc[r][c]) + ka_hsum4(accm[r][c]);
+            s[c * ss + r] = ka_hsum8(acc[r][c]) + (five ? summs[r][c] : ka_hsum4(accm[r][c]));
 }
 
 KA_INLINE void k6_kernel(const int R, const int C, int64_t n, float *s, int64_t ss,
                          const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f), m3 = _mm256_set1_epi8(3);
-    const __m256i m32 = _mm256_set1_epi8(32);
     __m256 acc[4][4];
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
@@ -400,12 +407,8 @@ KA_INLINE void k6_kernel(const int R, const int C, int64_t n, float *s, int64_t 
                 }
                 for (int c = 0; c < C; c++) {
                     const __m256i y = ka_loadu(Q8K_QS(yb[c]) + 128 * h + 32 * k);
-                    /* the quants are stored +32: take 32 * y off each i16
-                     * pair, so that every lane holds sum(scale * (q - 32) * y)
-                     * and stays as small as the result (exact in float) */
-                    const __m256i y32 = _mm256_maddubs_epi16(m32, y);
                     for (int r = 0; r < R; r++) {
-                        const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[r], y), y32);
+                        const __m256i p = _mm256_maddubs_epi16(q[r], y);
                         isum[r][c] = _mm256_add_epi32(isum[r][c], _mm256_madd_epi16(p, scv[r]));
                     }
                 }
@@ -413,9 +416,15 @@ KA_INLINE void k6_kernel(const int R, const int C, int64_t n, float *s, int64_t 
         }
         for (int c = 0; c < C; c++) {
             const __m256 dy = _mm256_set1_ps(yb[c]->d);
+            const __m256i bsums = ka_loadu(Q8K_BSUMS(yb[c]));
             for (int r = 0; r < R; r++) {
-                const __m256 d = _mm256_mul_ps(_mm256_set1_ps(ka_h2f(Q6K_D(wb[r]))), dy);
-                acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[r][c]), acc[r][c]);
+                /* the quants are stored +32: ggml takes 32 * (bsums[2l] *
+                 * sc[2l] + bsums[2l+1] * sc[2l+1]) off lane l, once a block */
+                const __m256i off =
+                    _mm256_slli_epi32(_mm256_madd_epi16(bsums, _mm256_cvtepi8_epi16(sc8[r])), 5);
+                const __m256i lanes = _mm256_sub_epi32(isum[r][c], off);
+                const __m256 d = _mm256_mul_ps(dy, _mm256_set1_ps(ka_h2f(Q6K_D(wb[r]))));
+                acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(lanes), acc[r][c]);
             }
         }
     }
@@ -512,10 +521,10 @@ KA_INLINE void k2_kernel(const int R, const int C, int64_t n, float *s, int64_t 
                          const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
 {
     const __m128i m4 = _mm_set1_epi8(0x0f);
-    __m256 acc[4][4], accm[4][4];
+    __m256 acc[4][4];
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
-            acc[r][c] = accm[r][c] = _mm256_setzero_ps();
+            acc[r][c] = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; i++) {
         const struct qt_block_q2_K *wb[4];
         const struct qt_block_q8_K *yb[4];
@@ -551,15 +560,16 @@ KA_INLINE void k2_kernel(const int R, const int C, int64_t n, float *s, int64_t 
             for (int r = 0; r < R; r++) {
                 const __m256 d = _mm256_mul_ps(_mm256_set1_ps(ka_h2f(Q2K_D(wb[r]))), dy);
                 const __m256 dm = _mm256_mul_ps(_mm256_set1_ps(-ka_h2f(Q2K_DMIN(wb[r]))), dy);
-                acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[r][c]), acc[r][c]);
+                /* ggml: the mins first, into the same lanes, then the sums */
                 const __m256i pm = _mm256_madd_epi16(mins[r], bsums);
-                accm[r][c] = _mm256_fmadd_ps(dm, _mm256_cvtepi32_ps(pm), accm[r][c]);
+                acc[r][c] = _mm256_fmadd_ps(dm, _mm256_cvtepi32_ps(pm), acc[r][c]);
+                acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[r][c]), acc[r][c]);
             }
         }
     }
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
-            s[c * ss + r] = ka_hsum8(acc[r][c]) + ka_hsum8(accm[r][c]);
+            s[c * ss + r] = ka_hsum8(acc[r][c]);
 }
 
 #define KQ_DEFINE(t, CALL)                                                                \

@@ -1,27 +1,28 @@
-/* Unit tests for the kernel tables (src/engine/kernels*.c).
+/* Unit tests for the kernel tables (src/engine/kernels*.c): the products.
  *
- * Every vec_dot of every table is compared with a float64 dot product of the
- * dequantized weight row (the quant module's to_float) and the dequantized
- * activation row. The bound follows from how the kernels compute: exact
- * integer sums per block, then at most ~3 float roundings per block and one
- * float addition per block (or per element for F32/F16/BF16) into the
- * running sum, so with u = 2^-24
+ * Every form of every type (kernels.h: VEC_DOT, BLAS, REPACK, REPACK_X4) in
+ * the scalar table is compared with a float64 dot product of the dequantized
+ * weight row (the quant module's to_float) and the dequantized activation
+ * row. The bound follows from how the forms compute: exact integer sums per
+ * block (or per lane), then a few float roundings per block and one float
+ * addition per block (or per element for F32/F16/BF16) into an accumulator,
+ * so with u = 2^-24
  *
  *   |s - ref| <= (nb + 10) * 2u * M  +  E1
  *
  * where nb is the number of blocks (elements for float rows) and M the sum
- * of the magnitudes of the terms the kernel adds: |w_i| |a_i| for the
- * symmetric formats, (|w_i| + 2 |c_i|) |a_i| for the formats with a min
- * (c_i = the value of a zero quant, which the kernels multiply separately).
- * E1 is the format's own error for Q4_1/Q5_1: their Q8_1 activations carry
- * s = d * sum(q) rounded to f16, which the kernels use in place of the exact
- * sum; E1 = sum over blocks of |m| * |f16(s) - d * sum(q)|.
+ * of the magnitudes of the terms the form adds: |w_i| |a_i|, plus 2 |c_i|
+ * |a_i| for the formats whose offset the kernels multiply separately (the
+ * mins of Q4_1/Q5_1/Q2_K/Q4_K/Q5_K and Q6_K's -32; c_i = the value of a zero
+ * quant). E1 is the format's own error for Q4_1/Q5_1: their Q8_1
+ * activations carry s = d * sum(q) rounded to f16, which the kernels use in
+ * place of the exact sum; E1 = sum over blocks of |m| * |f16(s) - d*sum(q)|.
  *
  * The AVX2 table (when the CPU has it; the test says when it skips) must
- * meet the same bound and stay within it of the scalar result, produce
- * byte-identical activation rows, and its tile kernels must return exactly
- * what its vec_dot returns pair by pair. Rows are placed at odd addresses
- * (blocks are packed) and sizes go from one block to many.
+ * give the scalar table's bits for every entry, and every tile of every form
+ * and table must give exactly the form computed pair by pair. Rows are
+ * placed at odd addresses (blocks are packed) and sizes go from one block to
+ * many. Quantizers and vector helpers: test_kernels_vec.c.
  */
 #include "testutil.h"
 
@@ -31,33 +32,10 @@
 #include <string.h>
 
 #include "engine/kernels.h"
-#define KERN_TILE_MAX 4
 #include "engine/quant_internal.h"
+#include "kern_testutil.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static uint64_t g_rs = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rnd_u64(void)
-{
-    g_rs ^= g_rs << 13;
-    g_rs ^= g_rs >> 7;
-    g_rs ^= g_rs << 17;
-    return g_rs;
-}
-
-static float rnd_uniform(void) /* [0, 1) */
-{
-    return (float)(rnd_u64() >> 40) * (1.0f / 16777216.0f);
-}
-
-static float rnd_gauss(void)
-{
-    float s = 0.0f;
-    for (int i = 0; i < 4; i++)
-        s += rnd_uniform();
-    return (s - 2.0f) * 1.7320508f;
-}
 
 static const int k_wtypes[] = {
     QT_TYPE_F32,  QT_TYPE_F16,  QT_TYPE_BF16, QT_TYPE_Q4_0, QT_TYPE_Q4_1,
@@ -65,9 +43,6 @@ static const int k_wtypes[] = {
     QT_TYPE_Q4_K, QT_TYPE_Q5_K, QT_TYPE_Q6_K,
 };
 #define N_WTYPES ((int)(sizeof k_wtypes / sizeof k_wtypes[0]))
-
-static const int k_acttypes[] = {QT_TYPE_F32,  QT_TYPE_F16,  QT_TYPE_BF16,
-                                 QT_TYPE_Q8_0, QT_TYPE_Q8_1, QT_TYPE_Q8_K};
 
 static size_t row_bytes(int t, int64_t n)
 {
@@ -126,7 +101,8 @@ static void fix_scales(int t, uint8_t *row, int64_t nblk)
 }
 
 /* Set every quant of a row to 0, keeping scales and mins: its dequantized
- * value is then the constant each element's quant is offset by (c_i). */
+ * value is then the constant each element's quant is offset by (c_i), for
+ * the formats whose kernels multiply that offset separately. */
 static bool zero_quants(int t, uint8_t *row, int64_t nblk)
 {
     const size_t ts = qt_get_traits(t)->type_size;
@@ -144,28 +120,14 @@ static bool zero_quants(int t, uint8_t *row, int64_t nblk)
             memset(((struct qt_block_q5_K *)b)->qs, 0, QK_K / 2);
             memset(((struct qt_block_q5_K *)b)->qh, 0, QK_K / 8);
             break;
-        default: return false; /* symmetric: the kernels use the centred quant */
+        case QT_TYPE_Q6_K: /* ggml's Q6_K lanes carry q + 32 and take the 32 off later */
+            memset(((struct qt_block_q6_K *)b)->ql, 0, QK_K / 2);
+            memset(((struct qt_block_q6_K *)b)->qh, 0, QK_K / 4);
+            break;
+        default: return false; /* the kernels' lanes hold partial sums of the true products */
         }
     }
     return true;
-}
-
-/* Fill x with n floats of a given shape: 0 gaussian with a mean (mins matter),
- * 1 gaussian with the magnitude changing from block to block, 2 heavy tails. */
-static void fill_floats(float *x, int64_t n, int shape)
-{
-    float mag = 1.0f;
-    for (int64_t i = 0; i < n; i++) {
-        if (shape == 1 && i % 32 == 0)
-            mag = ldexpf(1.0f, (int)(rnd_u64() % 12) - 6);
-        float g = rnd_gauss();
-        if (shape == 0)
-            x[i] = 0.3f + g;
-        else if (shape == 1)
-            x[i] = g * mag;
-        else
-            x[i] = (rnd_u64() % 64 == 0) ? 40.0f * g : 0.05f * g;
-    }
 }
 
 /* A weight row of type t: kind 0 = reference quantization of floats,
@@ -232,18 +194,277 @@ static struct ref reference(int t, const uint8_t *w, const uint8_t *a, int64_t n
 }
 
 /* Sizes to try for type t: one block, a few, many (odd counts). */
-static int sizes_for(int t, int64_t out[4])
+static int sizes_for(int t, int64_t out[8])
 {
     const int64_t b = qt_get_traits(t)->blck_size;
-    if (b == 1) {
-        out[0] = 1, out[1] = 7, out[2] = 33, out[3] = 2053;
-        return 4;
+    if (b == 1) { /* every tail of the 32-element steps: 8s, a 4, 0..3 */
+        static const int64_t fs[] = {1, 7, 33, 44, 63, 64, 96, 2053};
+        for (int i = 0; i < 8; i++)
+            out[i] = fs[i];
+        return 8;
     }
     out[0] = b, out[1] = 3 * b, out[2] = (b == QK_K ? 11 : 67) * b;
     return 3;
 }
 
-/* ------------------------------------------------------------ pairing */
+/* The forms a type has in the scalar table. */
+static bool has_form(int f, int t)
+{
+    return kern_scalar()->tile[f][t] != NULL;
+}
+
+/* One output alone in form f. */
+static float form_dot(const struct kern_table *k, int f, int t, int64_t n, const uint8_t *w,
+                      const uint8_t *a)
+{
+    float s = NAN;
+    k->tile[f][t](n, &s, 1, w, 0, 1, a, 0, 1);
+    return s;
+}
+
+static const char *form_name(int f)
+{
+    static const char *names[] = {"vec_dot", "blas", "repack", "repack_x4"};
+    return names[f];
+}
+
+/* Offsets of activation rows from an aligned address: any for the packed
+ * formats, multiples of 4 for Q8_K (its struct keeps natural alignment, and
+ * the engine's activation buffers are 64-byte aligned). */
+static size_t act_misalign(int wtype, int rep)
+{
+    return kern_vec_dot_type(wtype) == QT_TYPE_Q8_K ? (size_t)(4 * (rep & 1))
+                                                    : (size_t)(rep * 3 % 8);
+}
+
+/* One weight row and one activation row: every form of the scalar table
+ * within the float64 bound, vec_dot equal to the VEC_DOT tile, and (with
+ * avx2) every AVX2 entry equal to the scalar one bit for bit. */
+static void check_one_pair(const struct kern_table *avx2, int t, int64_t n, int kind, size_t wmis,
+                           size_t amis)
+{
+    const struct kern_table *sc = kern_scalar();
+    const int vt = kern_vec_dot_type(t);
+    const size_t wb = row_bytes(t, n), ab = row_bytes(vt, n);
+    uint8_t *wbuf = malloc(wb + 8), *abuf = malloc(ab + 8);
+    float *x = malloc(sizeof(float) * (size_t)n);
+    uint8_t *w = wbuf + wmis, *a = abuf + amis;
+    make_weight(t, n, kind, w);
+    fill_floats(x, n, (int)(rnd_u64() % 3));
+    (rnd_u64() & 1 && sc->quantize_x4[vt] ? sc->quantize_x4[vt] : sc->quantize[vt])(x, a, n);
+    const struct ref r = reference(t, w, a, n);
+    float vd = NAN;
+    sc->vec_dot[t](n, &vd, w, a);
+    for (int f = 0; f < KERN_FORM_COUNT; f++) {
+        if (!has_form(f, t))
+            continue;
+        const float s = form_dot(sc, f, t, n, w, a);
+        const double err = fabs((double)s - r.dot);
+        if (!(err <= r.bound))
+            fail_msg("scalar %s %s n=%lld kind=%d: got %.9g, float64 %.9g, |err| %.3g > %.3g",
+                     form_name(f), qt_type_name(t), (long long)n, kind, (double)s, r.dot, err,
+                     r.bound);
+        if (f == KERN_FORM_VEC_DOT)
+            assert_memory_equal(&s, &vd, sizeof s);
+        if (!avx2)
+            continue;
+        const float sa = form_dot(avx2, f, t, n, w, a);
+        if (memcmp(&s, &sa, sizeof s) != 0)
+            fail_msg("avx2 %s %s n=%lld kind=%d: %.9g, scalar %.9g", form_name(f), qt_type_name(t),
+                     (long long)n, kind, (double)sa, (double)s);
+        if (f == KERN_FORM_VEC_DOT) {
+            float va = NAN;
+            avx2->vec_dot[t](n, &va, w, a);
+            assert_memory_equal(&va, &vd, sizeof va);
+        }
+    }
+    free(wbuf);
+    free(abuf);
+    free(x);
+}
+
+static void check_pairs(const struct kern_table *avx2)
+{
+    for (int i = 0; i < N_WTYPES; i++) {
+        const int t = k_wtypes[i];
+        int64_t sizes[8];
+        const int ns = sizes_for(t, sizes);
+        const int kinds = qt_get_traits(t)->is_quantized ? 2 : 1;
+        for (int si = 0; si < ns; si++)
+            for (int kind = 0; kind < kinds; kind++)
+                for (int rep = 0; rep < 4; rep++)
+                    check_one_pair(avx2, t, sizes[si], kind, (size_t)rep, act_misalign(t, rep));
+    }
+}
+
+static const struct kern_table *avx2_or_skip(void)
+{
+    const struct kern_table *k = kern_avx2();
+    if (!k)
+        printf("SKIP: this CPU (or build) has no AVX2+FMA+F16C; the AVX2 table is not tested\n");
+    return k;
+}
+
+static void test_forms_scalar(void **state)
+{
+    (void)state;
+    check_pairs(NULL);
+}
+
+static void test_forms_avx2(void **state)
+{
+    (void)state;
+    const struct kern_table *k = avx2_or_skip();
+    if (!k) {
+        skip();
+        return;
+    }
+    check_pairs(k);
+}
+
+/* A hand-computed case, so the bound above is not the only check: Q8_0 x
+ * Q8_0 with d = 1 is an exact integer dot product in every form. */
+static void test_vec_dot_exact_small(void **state)
+{
+    (void)state;
+    const struct kern_table *tabs[2] = {kern_scalar(), kern_avx2()};
+    struct qt_block_q8_0 w[2], a[2];
+    int64_t want = 0;
+    for (int i = 0; i < 2; i++) {
+        w[i].d = a[i].d = qt_float_to_half(1.0f);
+        for (int j = 0; j < QK8_0; j++) {
+            w[i].qs[j] = (int8_t)(j * 7 - 100 + i);
+            a[i].qs[j] = (int8_t)(50 - j * 3 - i);
+            want += (int64_t)w[i].qs[j] * a[i].qs[j];
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        if (!tabs[k])
+            continue;
+        float s = 0.0f;
+        tabs[k]->vec_dot[QT_TYPE_Q8_0](2 * QK8_0, &s, w, a);
+        assert_true(s == (float)want);
+    }
+}
+
+/* The forms are different operation sequences: on random rows each pair of
+ * forms of a type disagrees in the last bits somewhere (so a table that
+ * computed one form for another would fail the exact comparisons). */
+static void test_forms_differ(void **state)
+{
+    (void)state;
+    const struct kern_table *k = kern_scalar();
+    static const struct {
+        int t, f1, f2;
+        int64_t n;
+    } cases[] = {
+        {QT_TYPE_Q4_0, KERN_FORM_VEC_DOT, KERN_FORM_REPACK, 2048},
+        {QT_TYPE_Q4_K, KERN_FORM_VEC_DOT, KERN_FORM_REPACK, 2048},
+        {QT_TYPE_Q4_K, KERN_FORM_REPACK, KERN_FORM_REPACK_X4, 2048},
+        {QT_TYPE_F16, KERN_FORM_VEC_DOT, KERN_FORM_BLAS, 2048},
+        {QT_TYPE_F32, KERN_FORM_VEC_DOT, KERN_FORM_BLAS, 2048},
+        {QT_TYPE_BF16, KERN_FORM_VEC_DOT, KERN_FORM_BLAS, 2048},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const int t = cases[c].t, vt = kern_vec_dot_type(t);
+        const int64_t n = cases[c].n;
+        uint8_t *w = malloc(row_bytes(t, n)), *a = malloc(row_bytes(vt, n));
+        float *x = malloc(sizeof(float) * (size_t)n);
+        int differ = 0;
+        for (int rep = 0; rep < 32; rep++) {
+            make_weight(t, n, 0, w);
+            fill_floats(x, n, 1);
+            k->quantize[vt](x, a, n);
+            const float s1 = form_dot(k, cases[c].f1, t, n, w, a);
+            const float s2 = form_dot(k, cases[c].f2, t, n, w, a);
+            differ += memcmp(&s1, &s2, sizeof s1) != 0;
+        }
+        if (differ == 0)
+            fail_msg("%s: %s and %s never differ", qt_type_name(t), form_name(cases[c].f1),
+                     form_name(cases[c].f2));
+        free(w);
+        free(a);
+        free(x);
+    }
+}
+
+/* ------------------------------------------------------------ tiles */
+
+#define TR KERN_TILE_ROWS
+#define TC KERN_TILE_COLS
+#define SS (TR + 1) /* output stride: one spare float per column */
+
+static void check_tiles_form(const struct kern_table *k, int f, int t, int64_t n)
+{
+    const int vt = kern_vec_dot_type(t);
+    const size_t wb = row_bytes(t, n), ab = row_bytes(vt, n);
+    /* odd strides and addresses, except for Q8_K (4-byte aligned) */
+    const size_t wstride = wb + 1, amis = act_misalign(t, 1);
+    const size_t astride = ab + (amis ? amis : 3);
+    uint8_t *W = malloc(wstride * TR + 1), *A = malloc(astride * TC + 8);
+    float *x = malloc(sizeof(float) * (size_t)n);
+    for (int r = 0; r < TR; r++)
+        make_weight(t, n, qt_get_traits(t)->is_quantized ? r & 1 : 0, W + 1 + r * wstride);
+    for (int j = 0; j < TC; j++) {
+        fill_floats(x, n, j % 3);
+        k->quantize[vt](x, A + amis + j * astride, n);
+    }
+    float want[TC][TR];
+    for (int j = 0; j < TC; j++)
+        for (int r = 0; r < TR; r++)
+            want[j][r] = form_dot(k, f, t, n, W + 1 + r * wstride, A + amis + j * astride);
+    for (int na = 1; na <= TR; na++) {
+        for (int nb = 1; nb <= TC; nb++) {
+            float s[TC * SS];
+            for (int q = 0; q < TC * SS; q++)
+                s[q] = -12345.0f;
+            k->tile[f][t](n, s, SS, W + 1, wstride, na, A + amis, astride, nb);
+            for (int j = 0; j < TC; j++) {
+                for (int r = 0; r < SS; r++) {
+                    const float got = s[j * SS + r];
+                    if (j >= nb || r >= na) {
+                        assert_true(got == -12345.0f); /* nothing outside the tile */
+                        continue;
+                    }
+                    if (memcmp(&got, &want[j][r], sizeof got) != 0)
+                        fail_msg("%s %s tile %s n=%lld %dx%d [%d,%d]: %.9g != alone %.9g",
+                                 k->name, form_name(f), qt_type_name(t), (long long)n, na, nb, r,
+                                 j, (double)got, (double)want[j][r]);
+                }
+            }
+        }
+    }
+    free(W);
+    free(A);
+    free(x);
+}
+
+static void check_tiles(const struct kern_table *k)
+{
+    for (int i = 0; i < N_WTYPES; i++) {
+        const int t = k_wtypes[i];
+        int64_t sizes[8];
+        const int ns = sizes_for(t, sizes);
+        for (int f = 0; f < KERN_FORM_COUNT; f++) {
+            if (!has_form(f, t))
+                continue;
+            for (int si = 0; si < ns; si++)
+                if (sizes[si] <= 1024)
+                    check_tiles_form(k, f, t, sizes[si]);
+        }
+    }
+}
+
+static void test_tiles(void **state)
+{
+    (void)state;
+    check_tiles(kern_scalar());
+    const struct kern_table *k = avx2_or_skip();
+    if (k)
+        check_tiles(k);
+}
+
+/* ------------------------------------------------------------ pairing, tables */
 
 static void test_pairing(void **state)
 {
@@ -268,346 +489,47 @@ static void test_pairing(void **state)
         assert_false(kern_can_matmul(no[i]));
         assert_int_equal(kern_vec_dot_type(no[i]), -1);
     }
+    /* the forms ggml has: BLAS for the float types, the repacked ones for
+     * Q4_0 and Q4_K, VEC_DOT for all */
+    for (int i = 0; i < N_WTYPES; i++) {
+        const int t = k_wtypes[i];
+        const bool flt = t == QT_TYPE_F32 || t == QT_TYPE_F16 || t == QT_TYPE_BF16;
+        const bool rp = t == QT_TYPE_Q4_0 || t == QT_TYPE_Q4_K;
+        assert_true(has_form(KERN_FORM_VEC_DOT, t));
+        assert_int_equal(has_form(KERN_FORM_BLAS, t), flt);
+        assert_int_equal(has_form(KERN_FORM_REPACK, t), rp);
+        assert_int_equal(has_form(KERN_FORM_REPACK_X4, t), rp);
+    }
 }
 
 static void test_table_choice(void **state)
 {
     (void)state;
-    const struct kern_table *avx2 = kern_avx2();
+    const struct kern_table *avx2 = kern_avx2(), *sc = kern_scalar();
     setenv("COLA_KERNELS", "scalar", 1);
-    assert_ptr_equal(kern_best(), kern_scalar());
+    assert_ptr_equal(kern_best(), sc);
     setenv("COLA_KERNELS", "avx2", 1);
-    assert_ptr_equal(kern_best(), avx2 ? avx2 : kern_scalar());
+    assert_ptr_equal(kern_best(), avx2 ? avx2 : sc);
     unsetenv("COLA_KERNELS");
-    assert_ptr_equal(kern_best(), avx2 ? avx2 : kern_scalar());
-    assert_string_equal(kern_scalar()->name, "scalar");
-    if (avx2) {
-        assert_string_equal(avx2->name, "avx2");
-        /* the AVX2 table covers everything the scalar one does */
-        for (int t = 0; t < QT_TYPE_COUNT; t++) {
-            assert_int_equal(avx2->vec_dot[t] != NULL, kern_scalar()->vec_dot[t] != NULL);
-            assert_int_equal(avx2->quantize[t] != NULL, kern_scalar()->quantize[t] != NULL);
-        }
-    }
-}
-
-/* ------------------------------------------------------------ vec_dot */
-
-/* One vec_dot check of table k (and against table base when given). */
-static void check_one_dot(const struct kern_table *k, const struct kern_table *base, int t,
-                          int64_t n, int kind, size_t wmis, size_t amis)
-{
-    const int vt = kern_vec_dot_type(t);
-    const size_t wb = row_bytes(t, n), ab = row_bytes(vt, n);
-    uint8_t *wbuf = malloc(wb + 8), *abuf = malloc(ab + 8);
-    float *x = malloc(sizeof(float) * (size_t)n);
-    uint8_t *w = wbuf + wmis, *a = abuf + amis;
-    make_weight(t, n, kind, w);
-    fill_floats(x, n, (int)(rnd_u64() % 3));
-    k->quantize[vt](x, a, n);
-    float s = NAN;
-    k->vec_dot[t](n, &s, w, a);
-    struct ref r = reference(t, w, a, n);
-    double err = fabs((double)s - r.dot);
-    if (!(err <= r.bound))
-        fail_msg("%s vec_dot %s n=%lld kind=%d: got %.9g, float64 %.9g, |err| %.3g > bound %.3g",
-                 k->name, qt_type_name(t), (long long)n, kind, (double)s, r.dot, err, r.bound);
-    if (base) {
-        float sb = NAN;
-        base->vec_dot[t](n, &sb, w, a);
-        double d = fabs((double)s - (double)sb);
-        if (!(d <= r.bound))
-            fail_msg("%s vs %s vec_dot %s n=%lld: %.9g vs %.9g, diff %.3g > %.3g", k->name,
-                     base->name, qt_type_name(t), (long long)n, (double)s, (double)sb, d,
-                     r.bound);
-    }
-    free(wbuf);
-    free(abuf);
-    free(x);
-}
-
-/* Offsets of activation rows from an aligned address: any for the packed
- * formats, multiples of 4 for Q8_K (its struct keeps natural alignment, and
- * the engine's activation buffers are 64-byte aligned). */
-static size_t act_misalign(int wtype, int rep)
-{
-    return kern_vec_dot_type(wtype) == QT_TYPE_Q8_K ? (size_t)(4 * (rep & 1))
-                                                    : (size_t)(rep * 3 % 8);
-}
-
-static void check_vec_dots(const struct kern_table *k, const struct kern_table *base)
-{
-    for (int i = 0; i < N_WTYPES; i++) {
-        const int t = k_wtypes[i];
-        assert_non_null(k->vec_dot[t]);
-        int64_t sizes[4];
-        int ns = sizes_for(t, sizes);
-        const int kinds = qt_get_traits(t)->is_quantized ? 2 : 1;
-        for (int si = 0; si < ns; si++)
-            for (int kind = 0; kind < kinds; kind++)
-                for (int rep = 0; rep < 4; rep++)
-                    check_one_dot(k, base, t, sizes[si], kind, (size_t)rep, act_misalign(t, rep));
-    }
-}
-
-static void test_vec_dot_scalar(void **state)
-{
-    (void)state;
-    check_vec_dots(kern_scalar(), NULL);
-}
-
-static const struct kern_table *avx2_or_skip(void)
-{
-    const struct kern_table *k = kern_avx2();
-    if (!k)
-        printf("SKIP: this CPU (or build) has no AVX2+FMA+F16C; the AVX2 table is not tested\n");
-    return k;
-}
-
-static void test_vec_dot_avx2(void **state)
-{
-    (void)state;
-    const struct kern_table *k = avx2_or_skip();
-    if (!k) {
-        skip();
+    assert_ptr_equal(kern_best(), avx2 ? avx2 : sc);
+    assert_string_equal(sc->name, "scalar");
+    if (!avx2)
         return;
+    /* the AVX2 table has exactly the scalar table's entries */
+    assert_string_equal(avx2->name, "avx2");
+    for (int t = 0; t < QT_TYPE_COUNT; t++) {
+        assert_int_equal(avx2->vec_dot[t] != NULL, sc->vec_dot[t] != NULL);
+        assert_int_equal(avx2->quantize[t] != NULL, sc->quantize[t] != NULL);
+        assert_int_equal(avx2->quantize_x4[t] != NULL, sc->quantize_x4[t] != NULL);
+        for (int f = 0; f < KERN_FORM_COUNT; f++)
+            assert_int_equal(avx2->tile[f][t] != NULL, sc->tile[f][t] != NULL);
     }
-    check_vec_dots(k, kern_scalar());
-}
-
-/* A hand-computed case per family, so the bound above is not the only check:
- * Q8_0 x Q8_0 with d = 1 is an exact integer dot product. */
-static void test_vec_dot_exact_small(void **state)
-{
-    (void)state;
-    const struct kern_table *tabs[2] = {kern_scalar(), kern_avx2()};
-    struct qt_block_q8_0 w[2], a[2];
-    int64_t want = 0;
-    for (int i = 0; i < 2; i++) {
-        w[i].d = a[i].d = qt_float_to_half(1.0f);
-        for (int j = 0; j < QK8_0; j++) {
-            w[i].qs[j] = (int8_t)(j * 7 - 100 + i);
-            a[i].qs[j] = (int8_t)(50 - j * 3 - i);
-            want += (int64_t)w[i].qs[j] * a[i].qs[j];
-        }
-    }
-    for (int k = 0; k < 2; k++) {
-        if (!tabs[k])
-            continue;
-        float s = 0.0f;
-        tabs[k]->vec_dot[QT_TYPE_Q8_0](2 * QK8_0, &s, w, a);
-        assert_true(s == (float)want);
-    }
-}
-
-/* ------------------------------------------------------------ tiles */
-
-static void check_tiles(const struct kern_table *k)
-{
-    for (int i = 0; i < N_WTYPES; i++) {
-        const int t = k_wtypes[i], vt = kern_vec_dot_type(t);
-        if (!k->tile[KERN_FORM_VEC_DOT][t])
-            continue;
-        int64_t sizes[4];
-        int ns = sizes_for(t, sizes);
-        for (int si = 0; si < ns; si++) {
-            const int64_t n = sizes[si];
-            const size_t wb = row_bytes(t, n), ab = row_bytes(vt, n);
-            /* odd strides and addresses, except for Q8_K (4-byte aligned) */
-            const size_t wstride = wb + 1, amis = act_misalign(t, 1);
-            const size_t astride = ab + (amis ? amis : 3);
-            uint8_t *W = malloc(wstride * KERN_TILE_MAX + 1), *A = malloc(astride * KERN_TILE_MAX + 4);
-            float *x = malloc(sizeof(float) * (size_t)n);
-            for (int r = 0; r < KERN_TILE_MAX; r++) {
-                make_weight(t, n, qt_get_traits(t)->is_quantized ? r & 1 : 0, W + 1 + r * wstride);
-                fill_floats(x, n, r % 3);
-                k->quantize[vt](x, A + amis + r * astride, n);
-            }
-            for (int na = 1; na <= KERN_TILE_MAX; na++) {
-                for (int nb = 1; nb <= KERN_TILE_MAX; nb++) {
-                    float s[KERN_TILE_MAX * 5];
-                    for (int q = 0; q < KERN_TILE_MAX * 5; q++)
-                        s[q] = -12345.0f;
-                    k->tile[KERN_FORM_VEC_DOT][t](n, s, 5, W + 1, wstride, na, A + amis, astride, nb);
-                    for (int j = 0; j < KERN_TILE_MAX; j++) {
-                        for (int r = 0; r < 5; r++) {
-                            float got = s[j * 5 + r];
-                            if (j >= nb || r >= na) {
-                                assert_true(got == -12345.0f); /* nothing outside the tile */
-                                continue;
-                            }
-                            float want;
-                            k->vec_dot[t](n, &want, W + 1 + r * wstride, A + amis + j * astride);
-                            if (memcmp(&got, &want, sizeof got) != 0)
-                                fail_msg("%s tile %s n=%lld %dx%d [%d,%d]: %.9g != vec_dot %.9g",
-                                         k->name, qt_type_name(t), (long long)n, na, nb, r, j,
-                                         (double)got, (double)want);
-                        }
-                    }
-                }
-            }
-            free(W);
-            free(A);
-            free(x);
-        }
-    }
-}
-
-static void test_tiles(void **state)
-{
-    (void)state;
-    check_tiles(kern_scalar());
-    const struct kern_table *k = avx2_or_skip();
-    if (k)
-        check_tiles(k);
-}
-
-/* ------------------------------------------------------------ quantizers */
-
-/* Inputs that pin rounding: ties at .5 after scaling (roundf rounds them
- * away from zero, Q8_K's rounding to even), +max and -max in one block (the
- * first one gives Q8_K its sign), zero blocks, tiny and huge values. */
-static void fill_quant_case(float *x, int64_t n, int pattern)
-{
-    for (int64_t i = 0; i < n; i++) {
-        switch (pattern) {
-        case 0: x[i] = rnd_gauss(); break;
-        case 1: x[i] = (i % 32 == 0) ? 127.0f : (float)((int)(rnd_u64() % 254) - 127) + 0.5f; break;
-        case 2: x[i] = (i % 256 == 3) ? -9.0f : (i % 256 == 7) ? 9.0f : rnd_gauss(); break;
-        case 3: x[i] = (i / 32) % 2 ? 0.0f : rnd_gauss() * 1e-3f; break;
-        case 4: x[i] = rnd_gauss() * ldexpf(1.0f, (int)(rnd_u64() % 60) - 30); break;
-        default: x[i] = (float)((int)(rnd_u64() % 255) - 127) * 0.25f; break;
-        }
-    }
-}
-
-static void check_quantizers(const struct kern_table *k)
-{
-    for (size_t i = 0; i < sizeof k_acttypes / sizeof k_acttypes[0]; i++) {
-        const int vt = k_acttypes[i];
-        const struct qt_traits *tr = qt_get_traits(vt);
-        assert_non_null(k->quantize[vt]);
-        const int64_t b = tr->blck_size == 1 ? 1 : tr->blck_size;
-        const int64_t sizes[] = {b == 1 ? 5 : b, b == 1 ? 67 : 3 * b, b == 1 ? 4099 : 17 * b};
-        for (int si = 0; si < 3; si++) {
-            const int64_t n = sizes[si];
-            const size_t nbytes = row_bytes(vt, n);
-            float *x = malloc(sizeof(float) * (size_t)n + 16);
-            uint8_t *want = malloc(nbytes), *got = malloc(nbytes + 8);
-            for (int pattern = 0; pattern < 6; pattern++) {
-                float *xs = x + (pattern & 1); /* odd float offsets too */
-                fill_quant_case(xs, n, pattern);
-                tr->from_float(xs, want, n);
-                const size_t o = vt == QT_TYPE_Q8_K ? 4 : 3; /* Q8_K: aligned rows */
-                memset(got, 0xa5, nbytes + 8);
-                k->quantize[vt](xs, got + o, n);
-                if (memcmp(want, got + o, nbytes) != 0) {
-                    size_t at = 0;
-                    while (want[at] == got[o + at])
-                        at++;
-                    fail_msg("%s quantize %s n=%lld pattern %d: byte %zu differs (%02x vs %02x)",
-                             k->name, tr->name, (long long)n, pattern, at, got[o + at], want[at]);
-                }
-                assert_int_equal(got[o + nbytes], 0xa5); /* wrote nothing past the row */
-                assert_int_equal(got[o - 1], 0xa5);
-            }
-            free(x);
-            free(want);
-            free(got);
-        }
-    }
-}
-
-static void test_quantize_scalar(void **state)
-{
-    (void)state;
-    check_quantizers(kern_scalar());
-}
-
-static void test_quantize_avx2(void **state)
-{
-    (void)state;
-    const struct kern_table *k = avx2_or_skip();
-    if (!k) {
-        skip();
-        return;
-    }
-    check_quantizers(k);
-}
-
-/* ------------------------------------------------------------ attention helpers */
-
-static void check_f16_helpers(const struct kern_table *k)
-{
-    /* f16 -> f32: every half, bit-exact (NaNs: both NaN) */
-    qt_f16 *h = malloc(sizeof(qt_f16) * 65536);
-    float *f = malloc(sizeof(float) * 65536);
-    for (int i = 0; i < 65536; i++)
-        h[i] = (qt_f16)i;
-    k->f16_to_f32(h, f, 65536);
-    for (int i = 0; i < 65536; i++) {
-        float want = qt_half_to_float(h[i]);
-        if (isnan(want))
-            assert_true(isnan(f[i]));
-        else if (memcmp(&want, &f[i], 4) != 0)
-            fail_msg("%s f16_to_f32(0x%04x) = %a, want %a", k->name, i, (double)f[i], (double)want);
-    }
-    /* f32 -> f16: edges (overflow, ties, subnormals, inf) and random values */
-    const float edges[] = {0.0f, -0.0f, 65504.0f, 65519.99f, 65520.0f, -65520.0f, 1e9f,
-                           INFINITY, -INFINITY, 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1p-26f,
-                           5.96e-8f, 6.1e-5f, 6.097555e-5f, 1.00048828125f, 1.00146484375f,
-                           -2049.0f, 3.14159f};
-    const int ne = (int)(sizeof edges / sizeof edges[0]);
-    const int n = 4099;
-    float *src = malloc(sizeof(float) * n);
-    qt_f16 *dst = malloc(sizeof(qt_f16) * n);
-    for (int i = 0; i < n; i++)
-        src[i] = i < ne ? edges[i] : rnd_gauss() * ldexpf(1.0f, (int)(rnd_u64() % 50) - 30);
-    k->f32_to_f16(src, dst, n);
-    for (int i = 0; i < n; i++)
-        if (dst[i] != qt_float_to_half(src[i]))
-            fail_msg("%s f32_to_f16(%a) = 0x%04x, want 0x%04x", k->name, (double)src[i], dst[i],
-                     qt_float_to_half(src[i]));
-    /* dot_f16_f32 and axpy_f16 against float64 */
-    const int lens[] = {1, 7, 8, 15, 64, 100, 128, 1000};
-    float *y = malloc(sizeof(float) * 1000), *y0 = malloc(sizeof(float) * 1000);
-    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
-        const int len = lens[li];
-        for (int i = 0; i < len; i++) {
-            h[i] = qt_float_to_half(rnd_gauss());
-            f[i] = rnd_gauss();
-            y[i] = y0[i] = rnd_gauss();
-        }
-        double dot = 0.0, mag = 0.0;
-        for (int i = 0; i < len; i++) {
-            dot += (double)qt_half_to_float(h[i]) * f[i];
-            mag += fabs((double)qt_half_to_float(h[i]) * f[i]);
-        }
-        double got = k->dot_f16_f32(len, h, f);
-        assert_true(fabs(got - dot) <= (len + 10) * ldexp(1.0, -23) * mag);
-        const float alpha = rnd_gauss();
-        k->axpy_f16(len, alpha, h, y);
-        for (int i = 0; i < len; i++) {
-            double ax = (double)alpha * qt_half_to_float(h[i]);
-            double want = (double)y0[i] + ax;
-            assert_true(fabs(y[i] - want) <= ldexp(1.0, -23) * (fabs(y0[i]) + fabs(ax)));
-        }
-    }
-    free(h);
-    free(f);
-    free(src);
-    free(dst);
-    free(y);
-    free(y0);
-}
-
-static void test_f16_helpers(void **state)
-{
-    (void)state;
-    check_f16_helpers(kern_scalar());
-    const struct kern_table *k = avx2_or_skip();
-    if (k)
-        check_f16_helpers(k);
+    const void *const helpers[] = {avx2->dot_f16,   avx2->mad_f16,    avx2->scale_f16,
+                                   avx2->axpy_f32,  avx2->scale_f32,  avx2->expsum_f32,
+                                   avx2->swiglu,    avx2->f32_to_f16, avx2->f16_to_f32,
+                                   avx2->dot_f16_f32, avx2->axpy_f16};
+    for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++)
+        assert_non_null(helpers[i]);
 }
 
 int main(void)
@@ -616,12 +538,10 @@ int main(void)
         cmocka_unit_test(test_pairing),
         cmocka_unit_test(test_table_choice),
         cmocka_unit_test(test_vec_dot_exact_small),
-        cmocka_unit_test(test_vec_dot_scalar),
-        cmocka_unit_test(test_vec_dot_avx2),
+        cmocka_unit_test(test_forms_differ),
+        cmocka_unit_test(test_forms_scalar),
+        cmocka_unit_test(test_forms_avx2),
         cmocka_unit_test(test_tiles),
-        cmocka_unit_test(test_quantize_scalar),
-        cmocka_unit_test(test_quantize_avx2),
-        cmocka_unit_test(test_f16_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,17 @@
 /* Unit tests for the threaded products (src/engine/matmul.c).
  *
  * mm_quantize, mm_mul and mm_mul_swiglu run inside pool_run with 1..5
- * threads and T = 1, 3, 17, 64 activation rows, and are compared with a
- * naive single-threaded loop over the table's quantize and vec_dot. Tiles are
- * bit-identical to vec_dot (kernels.h), so the comparison is exact: any
- * output computed twice, skipped, or written by the wrong thread shows. Row
- * counts are not multiples of the tile or thread grain, and every output
- * row is followed by padding that must stay untouched.
+ * threads and T = 1, 2, 3, 17, 64 activation rows, and are compared with a
+ * naive single-threaded loop that picks ggml's form itself (repacked Q4_0/
+ * Q4_K when n_out % 8 == 0, with the gemm form and the 4-row quantizer for
+ * the first T - T % 4 rows; tinyBLAS for float weights with T >= 2, n_out %
+ * 4 == 0 and n_in % 8 == 0; vec_dot otherwise) and computes every output
+ * alone with the table's tile of that form, then applies SwiGLU to whole
+ * rows. Every form's tiles are bit-identical to the form alone (kernels.h),
+ * so the comparison is exact: any output computed twice, skipped, written by
+ * the wrong thread, or computed in the wrong form shows. Row counts are
+ * multiples of 8 (repacked) and not (37), and every output row is followed
+ * by padding that must stay untouched.
  */
 #include "testutil.h"
 
@@ -17,7 +22,6 @@
 
 #include "engine/kernels.h"
 #include "engine/matmul.h"
-#include "engine/ops.h"
 #include "engine/pool.h"
 
 static uint64_t g_rs = 0x0123456789abcdefULL;
@@ -52,7 +56,7 @@ struct mm_case {
 static void run_fn(void *arg, int ith, int nth)
 {
     struct mm_case *c = arg;
-    mm_quantize(c->k, c->W.type, c->x, c->W.n_in, c->T, c->W.n_in, c->xq, c->xq_stride, ith, nth);
+    mm_quantize(c->k, &c->W, c->x, c->W.n_in, c->T, c->xq, c->xq_stride, ith, nth);
     pool_barrier(c->pool);
     if (c->swiglu)
         mm_mul_swiglu(c->k, &c->W, &c->U, c->xq, c->xq_stride, c->T, c->y, c->W.n_out + PAD, ith,
@@ -73,6 +77,27 @@ static void *make_weights(int t, int64_t rows, int64_t cols, size_t *rb)
     }
     free(x);
     return w;
+}
+
+/* The form ggml takes, decided here independently of matmul.c. */
+static enum kern_form naive_form(int t, int64_t rows, int64_t cols, int T, int tt)
+{
+    if ((t == QT_TYPE_Q4_0 || t == QT_TYPE_Q4_K) && rows % 8 == 0)
+        return tt < T / 4 * 4 ? KERN_FORM_REPACK_X4 : KERN_FORM_REPACK;
+    const bool flt = t == QT_TYPE_F32 || t == QT_TYPE_F16 || t == QT_TYPE_BF16;
+    if (flt && T >= 2 && rows % 4 == 0 && cols % 8 == 0)
+        return KERN_FORM_BLAS;
+    return KERN_FORM_VEC_DOT;
+}
+
+/* One output alone in its form. */
+static float naive_dot(const struct kern_table *k, enum kern_form f, const struct eng_weight *W,
+                       int64_t o, const uint8_t *q)
+{
+    float s;
+    k->tile[f][W->type](W->n_in, &s, 1, (const uint8_t *)W->data + (size_t)o * W->row_bytes,
+                        W->row_bytes, 1, q, 0, 1);
+    return s;
 }
 
 /* One configuration against the naive loop. */
@@ -103,34 +128,43 @@ static void check_case(const struct kern_table *k, int t, int64_t rows, int64_t 
     pool_run(c.pool, run_fn, &c);
     pool_free(c.pool);
 
-    /* naive: quantize each row, then vec_dot every pair */
+    /* naive: quantize each row, then every output alone in its form */
     uint8_t *q = malloc(ab);
+    float *g = malloc(sizeof(float) * (size_t)rows), *u = malloc(sizeof(float) * (size_t)rows);
     for (int tt = 0; tt < T; tt++) {
-        k->quantize[vt](x + tt * cols, q, cols);
+        const enum kern_form f = naive_form(t, rows, cols, T, tt);
+        if (f == KERN_FORM_REPACK_X4)
+            k->quantize_x4[vt](x + tt * cols, q, cols);
+        else
+            k->quantize[vt](x + tt * cols, q, cols);
         if (memcmp(q, c.xq + (size_t)tt * c.xq_stride, ab) != 0)
             fail_msg("%s mm_quantize %s T=%d threads=%d: row %d differs", k->name,
                      qt_type_name(t), T, nthreads, tt);
         for (size_t b = ab; b < c.xq_stride; b++)
             assert_int_equal(c.xq[(size_t)tt * c.xq_stride + b], 0xcd);
+        assert_int_equal(mm_form(&c.W, T, tt), f);
         for (int64_t o = 0; o < rows; o++) {
-            float want, up;
-            k->vec_dot[t](cols, &want, (const uint8_t *)c.W.data + (size_t)o * rb, q);
-            if (swiglu) {
-                k->vec_dot[t](cols, &up, (const uint8_t *)c.U.data + (size_t)o * rb, q);
-                ops_swiglu(&want, &up, &want, 1);
-            }
+            g[o] = naive_dot(k, f, &c.W, o, q);
+            if (swiglu)
+                u[o] = naive_dot(k, f, &c.U, o, q);
+        }
+        if (swiglu) /* ggml applies the silu rule to the whole row */
+            k->swiglu(rows, g, u, g);
+        for (int64_t o = 0; o < rows; o++) {
             const float got = c.y[tt * ys + o];
-            if (memcmp(&got, &want, sizeof got) != 0)
+            if (memcmp(&got, &g[o], sizeof got) != 0)
                 fail_msg("%s %s %s rows=%lld cols=%lld T=%d threads=%d: y[%d][%lld] = %.9g, "
                          "naive %.9g",
                          k->name, swiglu ? "mm_mul_swiglu" : "mm_mul", qt_type_name(t),
                          (long long)rows, (long long)cols, T, nthreads, tt, (long long)o,
-                         (double)got, (double)want);
+                         (double)got, (double)g[o]);
         }
         for (int p = 0; p < PAD; p++)
             assert_true(c.y[tt * ys + rows + p] == CANARY);
     }
     free(q);
+    free(g);
+    free(u);
     free(wm);
     free(um);
     free(x);
@@ -149,25 +183,30 @@ static const struct type_case k_cases[] = {
     {QT_TYPE_Q4_0, 96},  {QT_TYPE_Q5_0, 64},  {QT_TYPE_Q8_0, 160}, {QT_TYPE_Q4_1, 64},
     {QT_TYPE_Q5_1, 64},  {QT_TYPE_Q2_K, 256}, {QT_TYPE_Q3_K, 256}, {QT_TYPE_Q4_K, 512},
     {QT_TYPE_Q5_K, 256}, {QT_TYPE_Q6_K, 512}, {QT_TYPE_F16, 72},   {QT_TYPE_BF16, 40},
-    {QT_TYPE_F32, 19},
+    {QT_TYPE_F32, 19},   {QT_TYPE_F16, 45},
 };
 
 static void check_table(const struct kern_table *k)
 {
-    const int Ts[] = {1, 3, 17, 64};
+    const int Ts[] = {1, 2, 3, 17, 64};
     for (size_t i = 0; i < sizeof k_cases / sizeof k_cases[0]; i++) {
         const int t = k_cases[i].t;
         for (int nth = 1; nth <= 5; nth++) {
             for (size_t ti = 0; ti < sizeof Ts / sizeof Ts[0]; ti++) {
-                /* 37 rows: not a multiple of the tile, the grain or nth */
+                /* 37 rows: not a multiple of 8, the tile, the grain or nth;
+                 * 40: a multiple of 8 (repacked Q4_0/Q4_K, tinyBLAS) */
                 check_case(k, t, 37, k_cases[i].cols, Ts[ti], nth, false);
-                if (nth == 2 || nth == 5)
+                check_case(k, t, 40, k_cases[i].cols, Ts[ti], nth, false);
+                if (nth == 2 || nth == 5) {
                     check_case(k, t, 37, k_cases[i].cols, Ts[ti], nth, true);
+                    check_case(k, t, 40, k_cases[i].cols, Ts[ti], nth, true);
+                }
             }
         }
     }
     /* more rows than one thread's grain, a few activation rows */
-    check_case(k, QT_TYPE_Q4_0, 300, 256, 5, 3, false);
+    check_case(k, QT_TYPE_Q4_0, 304, 256, 5, 3, false);
+    check_case(k, QT_TYPE_Q4_K, 136, 256, 7, 2, true);
     check_case(k, QT_TYPE_Q6_K, 130, 256, 2, 2, true);
     check_case(k, QT_TYPE_F16, 200, 128, 9, 4, true);
 }
@@ -197,7 +236,58 @@ static void test_matmul_few_rows(void **state)
     const struct kern_table *k = kern_best();
     check_case(k, QT_TYPE_Q8_0, 1, 64, 1, 4, false);
     check_case(k, QT_TYPE_Q4_K, 3, 256, 1, 5, true);
+    check_case(k, QT_TYPE_Q4_K, 8, 256, 4, 5, true);
     check_case(k, QT_TYPE_F32, 2, 8, 2, 5, false);
+}
+
+/* The form table itself, and that the forms really differ (so choosing the
+ * wrong one would show in the exact comparisons above). */
+static void test_forms(void **state)
+{
+    (void)state;
+    static const uint8_t dummy[1];
+    struct eng_weight w = {dummy, QT_TYPE_Q4_K, 256, 16, 144};
+    assert_int_equal(mm_form(&w, 1, 0), KERN_FORM_REPACK);
+    assert_int_equal(mm_form(&w, 7, 3), KERN_FORM_REPACK_X4);
+    assert_int_equal(mm_form(&w, 7, 4), KERN_FORM_REPACK);
+    assert_int_equal(mm_form(&w, 3, 0), KERN_FORM_REPACK);
+    w.n_out = 12;
+    assert_int_equal(mm_form(&w, 8, 0), KERN_FORM_VEC_DOT);
+    w = (struct eng_weight){dummy, QT_TYPE_F16, 64, 12, 128};
+    assert_int_equal(mm_form(&w, 1, 0), KERN_FORM_VEC_DOT);
+    assert_int_equal(mm_form(&w, 2, 1), KERN_FORM_BLAS);
+    w.n_in = 60;
+    assert_int_equal(mm_form(&w, 2, 1), KERN_FORM_VEC_DOT);
+    w = (struct eng_weight){dummy, QT_TYPE_Q8_0, 64, 16, 68};
+    assert_int_equal(mm_form(&w, 64, 0), KERN_FORM_VEC_DOT);
+
+    const struct kern_table *k = kern_scalar();
+    w = (struct eng_weight){dummy, QT_TYPE_Q4_K, 256, 8, 144};
+    assert_ptr_equal(mm_row_quantizer(k, &w, 5, 0), k->quantize_x4[QT_TYPE_Q8_K]);
+    assert_ptr_equal(mm_row_quantizer(k, &w, 5, 4), k->quantize[QT_TYPE_Q8_K]);
+
+    /* the four forms of one product give four different answers somewhere */
+    size_t rb;
+    uint8_t *wq = make_weights(QT_TYPE_Q4_K, 64, 1024, &rb);
+    float x[1024];
+    _Alignas(4) uint8_t a[4 * 292]; /* 4 Q8_K blocks */
+    int differ_vd = 0, differ_x4 = 0;
+    for (int r = 0; r < 64; r++) {
+        for (int i = 0; i < 1024; i++)
+            x[i] = rnd_gauss();
+        k->quantize[QT_TYPE_Q8_K](x, a, 1024);
+        float s[3];
+        for (int f = 0; f < 3; f++) {
+            static const enum kern_form fs[3] = {KERN_FORM_VEC_DOT, KERN_FORM_REPACK,
+                                                 KERN_FORM_REPACK_X4};
+            k->tile[fs[f]][QT_TYPE_Q4_K](1024, &s[f], 1, wq + 1 + (size_t)r * rb, rb, 1, a, 0, 1);
+        }
+        differ_vd += s[0] != s[1];
+        differ_x4 += s[1] != s[2];
+    }
+    assert_true(differ_vd > 0);
+    assert_true(differ_x4 > 0);
+    free(wq);
 }
 
 static void test_act_row_bytes(void **state)
@@ -222,8 +312,8 @@ static void test_can_fuse(void **state)
     struct eng_weight a = {dummy, QT_TYPE_Q4_K, 256, 10, 144};
     struct eng_weight b = a;
     assert_true(mm_can_fuse(&a, &b));
-    b.type = QT_TYPE_Q6_K; /* same activation format */
-    assert_true(mm_can_fuse(&a, &b));
+    b.type = QT_TYPE_Q6_K; /* same activation format, other forms and quantizer */
+    assert_false(mm_can_fuse(&a, &b));
     b.type = QT_TYPE_Q8_0;
     assert_false(mm_can_fuse(&a, &b));
     b = a;
@@ -239,9 +329,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_act_row_bytes),
         cmocka_unit_test(test_can_fuse),
+        cmocka_unit_test(test_forms),
+        cmocka_unit_test(test_matmul_few_rows),
         cmocka_unit_test(test_matmul_scalar),
         cmocka_unit_test(test_matmul_avx2),
-        cmocka_unit_test(test_matmul_few_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
