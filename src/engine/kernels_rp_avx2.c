@@ -175,42 +175,52 @@ KA_INLINE __m256i pick16(int j)
     return _mm256_set1_epi16((short)((2 * j) | (2 * j + 1) << 8));
 }
 
-/* x4: per 64 elements (REPACK_X4) or per block (REPACK). For one row and C
- * activation blocks: the 8 lanes of sum(scale * q * y) per part into
- * lanes[part][c], and the 4 lanes of the min products into mins[c]. */
-KA_INLINE void k4_row(const int C, bool x4, const uint8_t *wb, const struct qt_block_q8_K *const yb[4],
-                      const __m128i q8s[4], __m256i lanes[4][4], __m128i mins[4])
+/* Rows wb[0..R-1] (R <= 2) against C activation blocks: per part (64 elements for
+ * REPACK_X4, the whole block for REPACK) the 8 lanes of sum(scale * q * y)
+ * into lanes[part][c][r], and the 4 lanes of the min products into
+ * mins[c][r]. Two rows at a time in batches so each activation chunk is
+ * loaded once for both; one in decode (measured faster there). */
+KA_INLINE void k4_rows(const int R, const int C, bool x4, const uint8_t *const wb[2],
+                        const struct qt_block_q8_K *const yb[4], const __m128i q8s[4],
+                        __m256i lanes[4][4][8], __m128i mins[4][8], int r0)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f);
-    __m256i sc;
-    __m128i mn;
-    k4_scales(wb + 4, &sc, &mn);
-    __m256i sum[4];
-    for (int c = 0; c < C; c++) {
-        sum[c] = _mm256_setzero_si256();
-        mins[c] = _mm_madd_epi16(mn, q8s[c]);
+    __m256i sc[2], sum[2][4];
+    for (int r = 0; r < R; r++) {
+        __m128i mn;
+        k4_scales(wb[r] + 4, &sc[r], &mn);
+        for (int c = 0; c < C; c++) {
+            sum[r][c] = _mm256_setzero_si256();
+            mins[c][r0 + r] = _mm_madd_epi16(mn, q8s[c]);
+        }
     }
     for (int p = 0; p < 4; p++) {
-        const __m256i q = ka_loadu(wb + 16 + 32 * p);
-        const __m256i lo = _mm256_and_si256(q, m4);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-        const __m256i slo = _mm256_shuffle_epi8(sc, pick16(2 * p));
-        const __m256i shi = _mm256_shuffle_epi8(sc, pick16(2 * p + 1));
+        __m256i lo[2], hi[2], slo[2], shi[2];
+        for (int r = 0; r < R; r++) {
+            const __m256i q = ka_loadu(wb[r] + 16 + 32 * p);
+            lo[r] = _mm256_and_si256(q, m4);
+            hi[r] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            slo[r] = _mm256_shuffle_epi8(sc[r], pick16(2 * p));
+            shi[r] = _mm256_shuffle_epi8(sc[r], pick16(2 * p + 1));
+        }
         for (int c = 0; c < C; c++) {
             const __m256i ylo = ka_loadu(Q8K_QS(yb[c]) + 64 * p);
             const __m256i yhi = ka_loadu(Q8K_QS(yb[c]) + 64 * p + 32);
-            const __m256i plo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, ylo), slo);
-            const __m256i phi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, yhi), shi);
-            const __m256i part = _mm256_add_epi32(plo, phi);
-            if (x4)
-                lanes[p][c] = part;
-            else
-                sum[c] = _mm256_add_epi32(sum[c], part);
+            for (int r = 0; r < R; r++) {
+                const __m256i plo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo[r], ylo), slo[r]);
+                const __m256i phi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi[r], yhi), shi[r]);
+                const __m256i part = _mm256_add_epi32(plo, phi);
+                if (x4)
+                    lanes[p][c][r0 + r] = part;
+                else
+                    sum[r][c] = _mm256_add_epi32(sum[r][c], part);
+            }
         }
     }
     if (!x4)
-        for (int c = 0; c < C; c++)
-            lanes[0][c] = sum[c];
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < C; c++)
+                lanes[0][c][r0 + r] = sum[r][c];
 }
 
 KA_INLINE void rp4K_kernel(const int C, bool x4, int64_t n, float *s, int64_t ss,
@@ -237,15 +247,16 @@ KA_INLINE void rp4K_kernel(const int C, bool x4, int64_t n, float *s, int64_t ss
         }
         __m256i lanes[4][4][8]; /* [part][c][row] */
         __m128i mins[4][8];     /* [c][row] */
-        for (int r = 0; r < 8; r++) {
-            __m256i l[4][4];
-            __m128i m[4];
-            k4_row(C, x4, row[r] + off, yb, q8s, l, m);
-            for (int p = 0; p < parts; p++)
-                for (int c = 0; c < C; c++)
-                    lanes[p][c][r] = l[p][c];
-            for (int c = 0; c < C; c++)
-                mins[c][r] = m[c];
+        if (C == 1) {
+            for (int r = 0; r < 8; r++) {
+                const uint8_t *const wb[2] = {row[r] + off, row[r] + off};
+                k4_rows(1, C, x4, wb, yb, q8s, lanes, mins, r);
+            }
+        } else {
+            for (int r = 0; r < 8; r += 2) {
+                const uint8_t *const wb[2] = {row[r] + off, row[r + 1] + off};
+                k4_rows(2, C, x4, wb, yb, q8s, lanes, mins, r);
+            }
         }
         const __m256i dd = words8(row, off); /* d | dmin << 16 */
         const __m256 dw = halves8(dd, false), dmw = halves8(dd, true);
@@ -283,11 +294,11 @@ KA_INLINE void rp4K_kernel(const int C, bool x4, int64_t n, float *s, int64_t ss
               const void *b, size_t bs, int nb)                                              \
     {                                                                                        \
         const uint8_t *A = a, *B = b;                                                        \
-        for (int c0 = 0; c0 < nb; c0 += 2) {                                                 \
-            if (nb - c0 >= 2)                                                                \
-                rp4K_kernel(2, X4, n, s + c0 * ss, ss, A, as, na, B + (size_t)c0 * bs, bs);  \
-            else                                                                             \
-                rp4K_kernel(1, X4, n, s + c0 * ss, ss, A, as, na, B + (size_t)c0 * bs, bs);  \
+        switch (nb) {                                                                        \
+        case 1: rp4K_kernel(1, X4, n, s, ss, A, as, na, B, bs); break;                       \
+        case 2: rp4K_kernel(2, X4, n, s, ss, A, as, na, B, bs); break;                       \
+        case 3: rp4K_kernel(3, X4, n, s, ss, A, as, na, B, bs); break;                       \
+        default: rp4K_kernel(4, X4, n, s, ss, A, as, na, B, bs); break;                      \
         }                                                                                    \
     }
 
