@@ -83,7 +83,8 @@ static int plan_scratch(struct eng_ctx *c, struct cola_err *err)
     const size_t E = (size_t)hp->n_embd, F = (size_t)hp->n_ff;
     const size_t QD = (size_t)hp->n_head * hp->head_dim_k, OD = (size_t)hp->n_head * hp->head_dim_v;
     const int nth = pool_size(c->pool);
-    c->thread_scratch_floats = ALIGN_UP((size_t)c->p.n_ctx + 2 * (size_t)hp->head_dim_k, 16);
+    c->thread_scratch_floats =
+        ALIGN_UP(ops_attention_scratch_floats(hp->head_dim_k, hp->head_dim_v), 16);
     struct plan_item items[] = {
         {(void **)&c->x, B * E * sizeof(float)},
         {(void **)&c->xn, B * E * sizeof(float)},

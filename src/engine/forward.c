@@ -130,7 +130,8 @@ static void step_qk_rope_store(struct eng_ctx *c, int il, int ith, int nth)
     }
 }
 
-/* Causal attention of every (token, head) pair this thread owns. */
+/* Causal attention of every (token, head) pair this thread owns, on the path
+ * llama.cpp would take for this batch (ops.h, docs/numerics.md). */
 static void step_attention(struct eng_ctx *c, int il, int ith, int nth)
 {
     const struct eng_hparams *hp = &c->m->hp;
@@ -138,16 +139,20 @@ static void step_attention(struct eng_ctx *c, int il, int ith, int nth)
     const int64_t QD = (int64_t)hp->n_head * hdk, OD = (int64_t)hp->n_head * hdv;
     const int group = hp->n_head / hp->n_head_kv;
     float *scratch = c->thread_scratch + (size_t)ith * c->thread_scratch_floats;
+    struct ops_attn a = {.kt = c->kern, .k_stride = (size_t)c->kv.dim_k,
+                         .v_stride = (size_t)c->kv.dim_v, .hd_k = (int)hdk, .hd_v = (int)hdv,
+                         .scale = c->kq_scale};
     int64_t lo, hi;
     split((int64_t)c->n_tokens * hp->n_head, ith, nth, &lo, &hi);
     for (int64_t item = lo; item < hi; item++) {
         const int64_t t = item / hp->n_head;
         const int h = (int)(item % hp->n_head), g = h / group;
         const int32_t seq = c->batch->seq[t];
-        ops_attention_head(c->kern, c->q + t * QD + h * hdk, kv_k(&c->kv, il, seq, 0) + g * hdk,
-                           (size_t)c->kv.dim_k, kv_v(&c->kv, il, seq, 0) + g * hdv,
-                           (size_t)c->kv.dim_v, c->batch->pos[t] + 1, (int)hdk, (int)hdv,
-                           c->kq_scale, scratch, c->att + t * OD + (int64_t)h * hdv);
+        const int32_t view = ops_attention_view(c->seq_next[seq], c->p.n_ctx);
+        a.K = kv_k(&c->kv, il, seq, 0) + g * hdk;
+        a.V = kv_v(&c->kv, il, seq, 0) + g * hdv;
+        ops_attention(&a, ops_attention_path(c->n_tokens, view), c->q + t * QD + h * hdk,
+                      c->batch->pos[t] + 1, view, scratch, c->att + t * OD + (int64_t)h * hdv);
     }
 }
 

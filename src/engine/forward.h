@@ -46,14 +46,14 @@ struct eng_ctx {
     float *h;                 /* (n_batch, n_ff) FFN hidden */
     float *u;                 /* (n_batch, n_ff) FFN up, only when !fuse_ffn */
     float *rope_cs;           /* (n_batch, n_rot) cos/sin per token */
-    float *thread_scratch;    /* (n_threads, thread_scratch_floats): scores + a q row */
+    float *thread_scratch;    /* (n_threads, thread_scratch_floats): attention scratch */
     size_t thread_scratch_floats;
     float *shift_scratch;     /* kv_shift_scratch_floats() */
     struct act_buf act[ENG_MAX_ACT_TYPES];
     float *logits;            /* (n_outputs_max, n_vocab) */
     int32_t *out_row;         /* (n_batch) logits row of each token, or -1 */
     int32_t *out_tok;         /* (n_outputs_max) batch index of each logits row */
-    int32_t *seq_next;        /* (n_seq) next position per sequence while checking a batch */
+    int32_t *seq_next;        /* (n_seq) length of each sequence once the batch is in */
     size_t scratch_bytes;
     void *scratch_mem;        /* the one allocation behind all of the above */
 

@@ -27,10 +27,61 @@ void ops_add(float *y, const float *x, int64_t n)
 
 float ops_silu(float x) { return x / (1.0f + expf(-x)); }
 
+static inline float f_of(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof(f));
+    return f;
+}
+
+static inline uint32_t u_of(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof(u));
+    return u;
+}
+
+/* exp(x) = 2^n * exp(b): n = round(x / ln 2) found with the 1.5 * 2^23
+ * shifter, b = x - n ln 2 in two steps, exp(b) by a degree-5 polynomial in
+ * Estrin form; the scale 2^n goes straight into the exponent bits, with a
+ * split scale when |n| > 126 so that large and tiny results still come out
+ * right (ggml's constants and operation order, which llama.cpp's numbers
+ * depend on). */
+float ops_expf_approx(float x)
+{
+    const float shifter = 0x1.8p23f;
+    const float z = fmaf(x, 0x1.715476p+0f, shifter);
+    const float n = z - shifter;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    const uint32_t e = u_of(z) << 23;
+    const float k = f_of(e + u_of(1.0f));
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+                              fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                         u, 0x1.ffffecp-1f * b);
+    if (!(fabsf(n) > 126.0f))
+        return fmaf(k, j, k);
+    const uint32_t g = n <= 0.0f ? 0x82000000u : 0u;
+    const float s1 = f_of(g + 0x7f000000u);
+    const float s2 = f_of(e - g);
+    if (fabsf(n) > 192.0f)
+        return s1 * s1;
+    return fmaf(s2, j, s2) * s1;
+}
+
+float ops_silu_approx(float x) { return x / (1.0f + ops_expf_approx(0.0f - x)); }
+
+void ops_swiglu_at(const float *g, const float *u, float *h, int64_t n, int64_t col0,
+                   int64_t row_len)
+{
+    const int64_t n8 = row_len & ~(int64_t)7;
+    for (int64_t i = 0; i < n; i++)
+        h[i] = (col0 + i < n8 ? ops_silu_approx(g[i]) : ops_silu(g[i])) * u[i];
+}
+
 void ops_swiglu(const float *g, const float *u, float *h, int64_t n)
 {
-    for (int64_t i = 0; i < n; i++)
-        h[i] = ops_silu(g[i]) * u[i];
+    ops_swiglu_at(g, u, h, n, 0, n);
 }
 
 void ops_softmax(float *x, int64_t n)
@@ -72,6 +123,8 @@ void rope_cache(const struct rope_params *rp, float pos, float *cs)
     }
 }
 
+/* The rotation as llama.cpp's compiler builds it: each output's first
+ * product is fused into the add (x0*c - x1*s -> fma(x0, c, -(x1*s))). */
 void rope_apply(const struct rope_params *rp, const float *cs, float *x, int n_head, int head_dim)
 {
     const int half = rp->n_rot / 2;
@@ -81,32 +134,200 @@ void rope_apply(const struct rope_params *rp, const float *cs, float *x, int n_h
             for (int i = 0; i < half; i++) {
                 const float c = cs[2 * i], s = cs[2 * i + 1];
                 const float x0 = v[2 * i], x1 = v[2 * i + 1];
-                v[2 * i] = x0 * c - x1 * s;
-                v[2 * i + 1] = x0 * s + x1 * c;
+                v[2 * i] = fmaf(x0, c, -(x1 * s));
+                v[2 * i + 1] = fmaf(x0, s, x1 * c);
             }
         } else {
             for (int i = 0; i < half; i++) {
                 const float c = cs[2 * i], s = cs[2 * i + 1];
                 const float x0 = v[i], x1 = v[i + half];
-                v[i] = x0 * c - x1 * s;
-                v[i + half] = x0 * s + x1 * c;
+                v[i] = fmaf(x0, c, -(x1 * s));
+                v[i + half] = fmaf(x0, s, x1 * c);
             }
         }
     }
 }
 
-void ops_attention_head(const struct kern_table *kt, const float *q, const qt_f16 *K,
-                        size_t k_stride, const qt_f16 *V, size_t v_stride, int32_t n_kv, int hd_k,
-                        int hd_v, float scale, float *scratch, float *out)
+/* ---------------------------------------------------------------- attention */
+
+#define ATTN_TILE 64   /* cells per tile of the tiled path (ggml's KV tile) */
+#define ATTN_PAD 256   /* llama.cpp pads its KV view to this */
+
+enum ops_attn_path ops_attention_path(int32_t n_tokens, int32_t view)
 {
-    float *scores = scratch, *qh = scratch + n_kv;
-    qt_f16 *qh16 = (qt_f16 *)(qh + hd_k);
-    kt->f32_to_f16(q, qh16, hd_k);
-    kt->f16_to_f32(qh16, qh, hd_k);
-    for (int32_t j = 0; j < n_kv; j++)
-        scores[j] = kt->dot_f16_f32(hd_k, K + (size_t)j * k_stride, qh) * scale;
-    ops_softmax(scores, n_kv);
-    memset(out, 0, sizeof(float) * (size_t)hd_v);
-    for (int32_t j = 0; j < n_kv; j++)
-        kt->axpy_f16(hd_v, scores[j], V + (size_t)j * v_stride, out);
+    if (n_tokens >= ATTN_TILE)
+        return OPS_ATTN_TILED;
+    if (n_tokens == 1 && view >= 2 * ATTN_PAD)
+        return OPS_ATTN_SPLIT;
+    return OPS_ATTN_CHUNK;
+}
+
+int32_t ops_attention_view(int32_t len_after, int32_t n_ctx)
+{
+    const int32_t size = (n_ctx + ATTN_PAD - 1) / ATTN_PAD * ATTN_PAD;
+    int32_t v = (len_after + ATTN_PAD - 1) / ATTN_PAD * ATTN_PAD;
+    if (v < ATTN_PAD)
+        v = ATTN_PAD;
+    return v < size ? v : size;
+}
+
+size_t ops_attention_scratch_floats(int hd_k, int hd_v)
+{
+    /* q (f32) + q (f16) + accumulator (f16) + tile scores + 2 partial outputs */
+    return (size_t)hd_k + (size_t)(hd_k + 1) / 2 + (size_t)(hd_v + 1) / 2 + ATTN_TILE +
+           2 * (size_t)hd_v + 16;
+}
+
+/* ggml_vec_dot_f16's order: 4 x 8 accumulators over steps of 32, reduced
+ * (0+2, 1+3, then 0+1), halves added, two horizontal adds; the remainder in
+ * double. */
+static float dot_f16_ggml(int n, const qt_f16 *a, const qt_f16 *b)
+{
+    float acc[4][8] = {{0}};
+    const int np = n & ~31;
+    for (int i = 0; i < np; i += 32)
+        for (int j = 0; j < 4; j++)
+            for (int l = 0; l < 8; l++)
+                acc[j][l] = fmaf(qt_f16_to_f32(a[i + 8 * j + l]), qt_f16_to_f32(b[i + 8 * j + l]),
+                                 acc[j][l]);
+    float x[8], t[4];
+    for (int l = 0; l < 8; l++)
+        x[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+    for (int l = 0; l < 4; l++)
+        t[l] = x[l] + x[l + 4];
+    double sum = (double)((t[0] + t[1]) + (t[2] + t[3]));
+    for (int i = np; i < n; i++)
+        sum += (double)(qt_f16_to_f32(a[i]) * qt_f16_to_f32(b[i]));
+    return (float)sum;
+}
+
+/* Cells [c0, c1) with online softmax, the output accumulated in f16 (the
+ * CHUNK path). Leaves the unnormalised output in out32 and M, S. */
+static void attn_chunk(const struct ops_attn *a, const qt_f16 *q16, int32_t c0, int32_t c1,
+                       qt_f16 *acc, float *out32, float *M_out, float *S_out)
+{
+    float S = 0.0f, M = -INFINITY;
+    memset(acc, 0, sizeof(qt_f16) * (size_t)a->hd_v);
+    for (int32_t j = c0; j < c1; j++) {
+        const float s = dot_f16_ggml(a->hd_k, a->K + (size_t)j * a->k_stride, q16) * a->scale;
+        const float Mold = M;
+        float ms = 1.0f, vs = 1.0f;
+        if (s > M) {
+            M = s;
+            ms = expf(Mold - M);
+            for (int d = 0; d < a->hd_v; d++)
+                acc[d] = qt_f32_to_f16(qt_f16_to_f32(acc[d]) * ms);
+        } else {
+            vs = expf(s - M);
+        }
+        const qt_f16 *v = a->V + (size_t)j * a->v_stride;
+        for (int d = 0; d < a->hd_v; d++)
+            acc[d] = qt_f32_to_f16(fmaf(qt_f16_to_f32(v[d]), vs, qt_f16_to_f32(acc[d])));
+        S = fmaf(S, ms, vs);
+    }
+    for (int d = 0; d < a->hd_v; d++)
+        out32[d] = qt_f16_to_f32(acc[d]);
+    *M_out = M;
+    *S_out = S;
+}
+
+static void scale_row(float *y, int n, float S)
+{
+    const float inv = S == 0.0f ? 0.0f : 1.0f / S;
+    for (int d = 0; d < n; d++)
+        y[d] *= inv;
+}
+
+/* The SPLIT path: the view halved as llama.cpp's two threads halve it, each
+ * half as CHUNK, then the partial results merged in order. */
+static void attn_split(const struct ops_attn *a, const qt_f16 *q16, int32_t n_vis, int32_t view,
+                       qt_f16 *acc, float *part, float *out)
+{
+    const int32_t half = (view + 1) / 2;
+    float M = -INFINITY, S = 0.0f;
+    memset(out, 0, sizeof(float) * (size_t)a->hd_v);
+    for (int k = 0; k < 2; k++) {
+        const int32_t c0 = k * half, c1 = n_vis < c0 + half ? n_vis : c0 + half;
+        float Mc = -INFINITY, Sc = 0.0f;
+        if (c0 < c1)
+            attn_chunk(a, q16, c0, c1, acc, part, &Mc, &Sc);
+        if (Sc == 0.0f)
+            continue;
+        const float Mn = fmaxf(M, Mc);
+        const float so = expf(M - Mn), sn = expf(Mc - Mn);
+        for (int d = 0; d < a->hd_v; d++)
+            out[d] = fmaf(out[d], so, part[d] * sn);
+        S = fmaf(S, so, Sc * sn);
+        M = Mn;
+    }
+    if (S != 0.0f)
+        scale_row(out, a->hd_v, S);
+}
+
+/* The TILED path for one query row: tiles of 64 cells, scores and outputs as
+ * f32 fma chains, the exp approximation with per-8 double sums. */
+static void attn_tiled(const struct ops_attn *a, const float *q, int32_t n_vis, int32_t view,
+                       float *kq, float *out)
+{
+    float M = -INFINITY, S = 0.0f;
+    memset(out, 0, sizeof(float) * (size_t)a->hd_v);
+    for (int32_t ic = 0; ic < view && ic < n_vis; ic += ATTN_TILE) {
+        const int32_t vis = n_vis - ic < ATTN_TILE ? n_vis - ic : ATTN_TILE;
+        float tile_max = -INFINITY;
+        for (int t = 0; t < ATTN_TILE; t++) {
+            if (t >= vis) {
+                kq[t] = -INFINITY;
+                continue;
+            }
+            const qt_f16 *k = a->K + (size_t)(ic + t) * a->k_stride;
+            float s = 0.0f;
+            for (int d = 0; d < a->hd_k; d++)
+                s = fmaf(qt_f16_to_f32(k[d]), q[d], s);
+            kq[t] = s * a->scale + 0.0f;
+            tile_max = fmaxf(tile_max, kq[t]);
+        }
+        const float Mn = fmaxf(M, tile_max);
+        if (Mn > M) {
+            const float ms = expf(M - Mn);
+            for (int d = 0; d < a->hd_v; d++)
+                out[d] *= ms;
+            S *= ms;
+        }
+        M = Mn;
+        double sum = 0.0;
+        for (int t = 0; t < ATTN_TILE; t += 8) {
+            float e[8];
+            for (int l = 0; l < 8; l++)
+                e[l] = kq[t + l] = ops_expf_approx(kq[t + l] - Mn);
+            sum += (double)(((e[0] + e[4]) + (e[2] + e[6])) + ((e[1] + e[5]) + (e[3] + e[7])));
+        }
+        S = (float)((double)S + sum);
+        for (int t = 0; t < vis; t++) {
+            const qt_f16 *v = a->V + (size_t)(ic + t) * a->v_stride;
+            for (int d = 0; d < a->hd_v; d++)
+                out[d] = fmaf(qt_f16_to_f32(v[d]), kq[t], out[d]);
+        }
+    }
+    scale_row(out, a->hd_v, S);
+}
+
+void ops_attention(const struct ops_attn *a, enum ops_attn_path path, const float *q,
+                   int32_t n_vis, int32_t view, float *scratch, float *out)
+{
+    float *kq = scratch;                              /* ATTN_TILE */
+    float *part = kq + ATTN_TILE;                     /* hd_v */
+    qt_f16 *q16 = (qt_f16 *)(part + a->hd_v);         /* hd_k halves */
+    qt_f16 *acc = q16 + a->hd_k;                      /* hd_v halves */
+    if (path == OPS_ATTN_TILED) {
+        attn_tiled(a, q, n_vis, view, kq, out);
+        return;
+    }
+    a->kt->f32_to_f16(q, q16, a->hd_k);
+    if (path == OPS_ATTN_SPLIT) {
+        attn_split(a, q16, n_vis, view, acc, part, out);
+        return;
+    }
+    float M, S;
+    attn_chunk(a, q16, 0, n_vis, acc, out, &M, &S);
+    scale_row(out, a->hd_v, S);
 }

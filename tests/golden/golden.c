@@ -1,6 +1,6 @@
 /* golden.c — compare cola with llama.cpp's recorded outputs (../shared/golden).
  *
- *   golden MODEL.gguf GOLDEN.json [--greedy] [--teacher] [--threads N]
+ *   golden MODEL.gguf GOLDEN.json [--greedy] [--teacher] [--threads N] [--batch N] [--only PROMPT_ID]
  *
  * --greedy   decode each recorded prompt greedily (temperature 0, end tokens
  *            banned as llama-server's ignore_eos does) and require exactly the
@@ -32,9 +32,9 @@
 #define TOPK 10
 
 struct opts {
-    const char *model, *golden;
+    const char *model, *golden, *only;
     bool greedy, teacher;
-    int threads;
+    int threads, batch;
 };
 
 static int n_fail;
@@ -132,8 +132,20 @@ static void run_greedy(struct eng_ctx *c, json_t *gen)
 }
 
 /* Log-softmax of logits at the golden top-10 ids. */
-static void teacher_step(const float *logits, int32_t n_vocab, json_t *step, size_t pos,
-                         const char *pid, double *worst)
+/* Whether id is among the end-of-generation ids llama-server banned. */
+static bool is_banned(json_t *banned, int32_t id)
+{
+    for (size_t i = 0; i < json_array_size(banned); i++)
+        if (json_integer_value(json_array_get(banned, i)) == id)
+            return true;
+    return false;
+}
+
+/* The recorded top-10 come from the raw logits, but the recorded id was
+ * sampled with the end-of-generation tokens banned (ignore_eos): cola's top-1
+ * is taken over the same unbanned tokens. */
+static void teacher_step(const float *logits, int32_t n_vocab, json_t *step, json_t *banned,
+                         size_t pos, const char *pid, double *worst)
 {
     double max = -INFINITY, sum = 0;
     for (int32_t i = 0; i < n_vocab; i++)
@@ -142,9 +154,9 @@ static void teacher_step(const float *logits, int32_t n_vocab, json_t *step, siz
     for (int32_t i = 0; i < n_vocab; i++)
         sum += exp((double)logits[i] - max);
     const double lse = max + log(sum);
-    int32_t best = 0;
-    for (int32_t i = 1; i < n_vocab; i++)
-        if (logits[i] > logits[best])
+    int32_t best = -1;
+    for (int32_t i = 0; i < n_vocab; i++)
+        if (!is_banned(banned, i) && (best < 0 || logits[i] > logits[best]))
             best = i;
     json_t *top = json_object_get(step, "top");
     const int32_t want = (int32_t)json_integer_value(json_object_get(step, "id"));
@@ -190,21 +202,26 @@ static void run_teacher(struct eng_ctx *c, const struct eng_model *m, json_t *ge
     err_clear(&err);
     eng_seq_truncate(c, 0, 0);
     double w = 0;
+    /* As llama-server produced the record: the prompt in batches of n_batch,
+     * then every generated token decoded on its own. */
     for (size_t done = 0; done < n;) {
-        int32_t k = n - done < (size_t)n_batch ? (int32_t)(n - done) : n_batch;
-        struct eng_batch b = {k, tok + done, pos + done, seq + done, want + done};
+        size_t k = done < n_prompt ? n_prompt - done : 1;
+        if (k > (size_t)n_batch)
+            k = (size_t)n_batch;
+        struct eng_batch b = {(int32_t)k, tok + done, pos + done, seq + done, want + done};
         if (eng_decode(c, &b, &err)) {
             FAIL("%s: decode: %s", pid, err_msg(&err));
             break;
         }
-        for (int32_t i = 0; i < k; i++) {
-            const float *lg = eng_logits(c, i);
+        for (size_t i = 0; i < k; i++) {
+            const float *lg = eng_logits(c, (int32_t)i);
             if (!lg)
                 continue;
-            size_t step = done + (size_t)i + 1 - n_prompt;
-            teacher_step(lg, n_vocab, json_array_get(steps, step), step, pid, &w);
+            size_t step = done + i + 1 - n_prompt;
+            teacher_step(lg, n_vocab, json_array_get(steps, step), json_object_get(gen, "banned_ids"),
+                         step, pid, &w);
         }
-        done += (size_t)k;
+        done += k;
     }
     printf("teacher %s: %zu positions, worst |dlogprob| %.5f\n", pid, n_gen, w);
     if (w > *worst)
@@ -225,6 +242,10 @@ static int parse(int argc, char **argv, struct opts *o)
             o->greedy = true;
         else if (!strcmp(argv[i], "--teacher"))
             o->teacher = true;
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+            o->batch = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            o->only = argv[++i];
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             o->threads = atoi(argv[++i]);
         else if (!o->model)
@@ -241,7 +262,8 @@ int main(int argc, char **argv)
 {
     struct opts o;
     if (parse(argc, argv, &o)) {
-        fprintf(stderr, "usage: golden MODEL.gguf GOLDEN.json [--greedy] [--teacher] [--threads N]\n");
+        fprintf(stderr, "usage: golden MODEL.gguf GOLDEN.json [--greedy] [--teacher] [--threads N] "
+                        "[--only PROMPT_ID]\n");
         return 2;
     }
     if (access(o.model, R_OK) || access(o.golden, R_OK)) {
@@ -265,8 +287,8 @@ int main(int argc, char **argv)
     struct eng_ctx_params cp;
     eng_ctx_params_default(&cp);
     cp.n_ctx = 2048;
-    cp.n_batch = 512;
-    cp.n_outputs_max = 64;
+    cp.n_batch = o.batch > 0 ? o.batch : 512;
+    cp.n_outputs_max = cp.n_batch < 64 ? cp.n_batch : 64;
     cp.n_threads = o.threads;
     if (eng_ctx_new(m, &cp, &c, &err)) {
         fprintf(stderr, "FAIL: context: %s\n", err_msg(&err));
@@ -276,6 +298,8 @@ int main(int argc, char **argv)
     double worst = 0;
     for (size_t i = 0; i < json_array_size(gens); i++) {
         json_t *g = json_array_get(gens, i);
+        if (o.only && strcmp(o.only, json_string_value(json_object_get(g, "prompt_id"))))
+            continue;
         check_prompt_ids(m, g);
         if (o.greedy)
             run_greedy(c, g);

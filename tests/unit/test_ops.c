@@ -156,46 +156,97 @@ static void test_rope(void **state)
     check_rope(ROPE_STYLE_NEOX, 128, 64, 10000.0f, 0.5f, NULL);
 }
 
-static void test_attention_head(void **state)
+/* Every attention path against a float64 softmax-attention over the same f16
+ * cache. The CHUNK and SPLIT paths accumulate the output in f16 (as llama.cpp
+ * does), so their bound is a few f16 ulps of the largest value; TILED
+ * accumulates in f32. */
+static void check_attention(enum ops_attn_path path, int hd, int n_vis, int view, double tol)
 {
-    (void)state;
-    const struct kern_table *kt = kern_scalar();
-    enum { HD = 128, NKV_MAX = 300, STRIDE = 3 * HD };
-    qt_f16 *K = malloc(sizeof(qt_f16) * NKV_MAX * STRIDE), *V = malloc(sizeof(qt_f16) * NKV_MAX * STRIDE);
-    float q[HD], out[HD], scratch[NKV_MAX + 2 * HD];
-    for (int trial = 0; trial < 12; trial++) {
-        int hd = trial % 2 ? 64 : 128, n_kv = 1 + trial * 27;
-        float scale = 1.0f / sqrtf((float)hd);
-        for (int i = 0; i < NKV_MAX * STRIDE; i++) {
-            K[i] = qt_f32_to_f16(frand(-2.0f, 2.0f));
-            V[i] = qt_f32_to_f16(frand(-1.0f, 1.0f));
-        }
-        for (int i = 0; i < hd; i++)
-            q[i] = frand(-2.0f, 2.0f);
-        ops_attention_head(kt, q, K + HD, STRIDE, V + 2 * HD, STRIDE, n_kv, hd, hd, scale, scratch,
-                           out);
-        /* reference in double over the f16 values, q rounded to f16 */
-        double s[NKV_MAX], max = -1e300, sum = 0;
-        for (int j = 0; j < n_kv; j++) {
-            double d = 0;
-            for (int i = 0; i < hd; i++)
-                d += (double)qt_f16_to_f32(qt_f32_to_f16(q[i])) *
-                     qt_f16_to_f32(K[(size_t)j * STRIDE + HD + i]);
-            s[j] = d * scale;
-            if (s[j] > max)
-                max = s[j];
-        }
-        for (int j = 0; j < n_kv; j++)
-            sum += (s[j] = exp(s[j] - max));
-        for (int i = 0; i < hd; i++) {
-            double want = 0;
-            for (int j = 0; j < n_kv; j++)
-                want += s[j] / sum * qt_f16_to_f32(V[(size_t)j * STRIDE + 2 * HD + i]);
-            assert_true(fabs(out[i] - want) <= 1e-5);
-        }
+    enum { NMAX = 1100, STRIDE = 3 * 128 };
+    qt_f16 *K = malloc(sizeof(qt_f16) * NMAX * STRIDE), *V = malloc(sizeof(qt_f16) * NMAX * STRIDE);
+    float q[128], out[128];
+    float *scratch = malloc(sizeof(float) * ops_attention_scratch_floats(hd, hd));
+    for (int i = 0; i < NMAX * STRIDE; i++) {
+        K[i] = qt_f32_to_f16(frand(-1.0f, 1.0f));
+        V[i] = qt_f32_to_f16(frand(-1.0f, 1.0f));
     }
+    for (int i = 0; i < hd; i++)
+        q[i] = frand(-2.0f, 2.0f);
+    const float scale = 1.0f / sqrtf((float)hd);
+    struct ops_attn a = {.kt = kern_scalar(), .K = K + 128, .V = V + 256, .k_stride = STRIDE,
+                         .v_stride = STRIDE, .hd_k = hd, .hd_v = hd, .scale = scale};
+    ops_attention(&a, path, q, n_vis, view, scratch, out);
+    /* q rounded to f16 for the f16 paths, as they do */
+    double s[NMAX], max = -1e300, sum = 0;
+    for (int j = 0; j < n_vis; j++) {
+        double d = 0;
+        for (int i = 0; i < hd; i++) {
+            double qi = path == OPS_ATTN_TILED ? q[i] : qt_f16_to_f32(qt_f32_to_f16(q[i]));
+            d += qi * qt_f16_to_f32(K[(size_t)j * STRIDE + 128 + i]);
+        }
+        s[j] = d * scale;
+        if (s[j] > max)
+            max = s[j];
+    }
+    for (int j = 0; j < n_vis; j++)
+        sum += (s[j] = exp(s[j] - max));
+    for (int i = 0; i < hd; i++) {
+        double want = 0;
+        for (int j = 0; j < n_vis; j++)
+            want += s[j] / sum * qt_f16_to_f32(V[(size_t)j * STRIDE + 256 + i]);
+        assert_true(fabs(out[i] - want) <= tol);
+    }
+    free(scratch);
     free(K);
     free(V);
+}
+
+static void test_attention_paths(void **state)
+{
+    (void)state;
+    assert_int_equal(ops_attention_path(1, 256), OPS_ATTN_CHUNK);
+    assert_int_equal(ops_attention_path(63, 1024), OPS_ATTN_CHUNK);
+    assert_int_equal(ops_attention_path(64, 256), OPS_ATTN_TILED);
+    assert_int_equal(ops_attention_path(1, 512), OPS_ATTN_SPLIT);
+    assert_int_equal(ops_attention_view(1, 4096), 256);
+    assert_int_equal(ops_attention_view(257, 4096), 512);
+    assert_int_equal(ops_attention_view(3000, 2048), 2048);
+    assert_int_equal(ops_attention_view(3000, 2000), 2048);
+    /* f16 accumulation of up to ~1000 terms below 1: a few units of 2^-11 */
+    for (int hd = 64; hd <= 128; hd += 64) {
+        check_attention(OPS_ATTN_CHUNK, hd, 1, 256, 1e-3);
+        check_attention(OPS_ATTN_CHUNK, hd, 200, 256, 4e-3);
+        check_attention(OPS_ATTN_SPLIT, hd, 300, 512, 4e-3);
+        check_attention(OPS_ATTN_SPLIT, hd, 1000, 1024, 4e-3);
+        check_attention(OPS_ATTN_TILED, hd, 1, 256, 1e-5);
+        check_attention(OPS_ATTN_TILED, hd, 130, 256, 1e-5);
+        check_attention(OPS_ATTN_TILED, hd, 1000, 1024, 1e-5);
+    }
+}
+
+/* ggml's exp approximation: within a few ulps of exp over the range that
+ * matters, exact limits outside it. */
+static void test_expf_approx(void **state)
+{
+    (void)state;
+    double worst = 0;
+    for (int i = 0; i < 200000; i++) {
+        float x = frand(-87.0f, 88.0f);
+        double want = exp((double)x), got = ops_expf_approx(x);
+        double rel = fabs(got - want) / want;
+        if (rel > worst)
+            worst = rel;
+    }
+    assert_true(worst < 4e-7);
+    assert_true(ops_expf_approx(0.0f) == 1.0f);
+    assert_true(ops_expf_approx(-INFINITY) == 0.0f);
+    assert_true(ops_expf_approx(-200.0f) == 0.0f);
+    assert_true(isinf(ops_expf_approx(200.0f)));
+    for (int i = 0; i < 1000; i++) {
+        float x = frand(-30.0f, 30.0f);
+        double want = x / (1.0 + exp(-(double)x));
+        assert_true(fabs(ops_silu_approx(x) - want) <= 1e-6 * fabs(want) + 1e-30);
+    }
 }
 
 /* After a shift, cached keys equal keys rotated directly to their new
@@ -250,7 +301,8 @@ int main(void)
         cmocka_unit_test(test_rmsnorm),
         cmocka_unit_test(test_softmax_swiglu),
         cmocka_unit_test(test_rope),
-        cmocka_unit_test(test_attention_head),
+        cmocka_unit_test(test_attention_paths),
+        cmocka_unit_test(test_expf_approx),
         cmocka_unit_test(test_kv_shift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
