@@ -130,29 +130,52 @@ static void step_qk_rope_store(struct eng_ctx *c, int il, int ith, int nth)
     }
 }
 
-/* Causal attention of every (token, head) pair this thread owns, on the path
- * llama.cpp would take for this batch (ops.h, docs/numerics.md). */
+/* Causal attention of every (token, head) pair, on the path llama.cpp would
+ * take for this batch (ops.h, docs/numerics.md). Work items go round-robin
+ * to the threads so that the costly late positions are shared out. On the
+ * TILED path an item is a block of consecutive tokens of one sequence and one
+ * head (the block shares each K/V tile's f32 copy); otherwise one token and
+ * one head. */
 static void step_attention(struct eng_ctx *c, int il, int ith, int nth)
 {
     const struct eng_hparams *hp = &c->m->hp;
+    const struct eng_batch *b = c->batch;
     const int64_t hdk = hp->head_dim_k, hdv = hp->head_dim_v;
     const int64_t QD = (int64_t)hp->n_head * hdk, OD = (int64_t)hp->n_head * hdv;
     const int group = hp->n_head / hp->n_head_kv;
+    const int32_t T = c->n_tokens;
     float *scratch = c->thread_scratch + (size_t)ith * c->thread_scratch_floats;
     struct ops_attn a = {.kt = c->kern, .k_stride = (size_t)c->kv.dim_k,
                          .v_stride = (size_t)c->kv.dim_v, .hd_k = (int)hdk, .hd_v = (int)hdv,
                          .scale = c->kq_scale};
-    int64_t lo, hi;
-    split((int64_t)c->n_tokens * hp->n_head, ith, nth, &lo, &hi);
-    for (int64_t item = lo; item < hi; item++) {
+    if (ops_attention_path(T, ops_attention_view(1, c->p.n_ctx)) == OPS_ATTN_TILED) {
+        int64_t item = 0;
+        for (int32_t t0 = 0, t1; t0 < T; t0 = t1) {
+            const int32_t seq = b->seq[t0];
+            int32_t n_vis[OPS_ATTN_BLOCK];
+            for (t1 = t0; t1 < T && t1 - t0 < OPS_ATTN_BLOCK && b->seq[t1] == seq; t1++)
+                n_vis[t1 - t0] = b->pos[t1] + 1;
+            for (int h = 0; h < hp->n_head; h++, item++) {
+                if (item % nth != ith)
+                    continue;
+                const int g = h / group;
+                a.K = kv_k(&c->kv, il, seq, 0) + g * hdk;
+                a.V = kv_v(&c->kv, il, seq, 0) + g * hdv;
+                ops_attention_block(&a, c->q + t0 * QD + h * hdk, (size_t)QD, t1 - t0, n_vis,
+                                    scratch, c->att + t0 * OD + (int64_t)h * hdv, (size_t)OD);
+            }
+        }
+        return;
+    }
+    for (int64_t item = ith; item < (int64_t)T * hp->n_head; item += nth) {
         const int64_t t = item / hp->n_head;
         const int h = (int)(item % hp->n_head), g = h / group;
-        const int32_t seq = c->batch->seq[t];
+        const int32_t seq = b->seq[t];
         const int32_t view = ops_attention_view(c->seq_next[seq], c->p.n_ctx);
         a.K = kv_k(&c->kv, il, seq, 0) + g * hdk;
         a.V = kv_v(&c->kv, il, seq, 0) + g * hdv;
-        ops_attention(&a, ops_attention_path(c->n_tokens, view), c->q + t * QD + h * hdk,
-                      c->batch->pos[t] + 1, view, scratch, c->att + t * OD + (int64_t)h * hdv);
+        ops_attention(&a, ops_attention_path(T, view), c->q + t * QD + h * hdk, b->pos[t] + 1,
+                      view, scratch, c->att + t * OD + (int64_t)h * hdv);
     }
 }
 

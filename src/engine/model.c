@@ -127,15 +127,18 @@ int eng_hparams_load(const struct gguf_file *g, const struct eng_arch *arch,
         return err_set(err, COLA_EFORMAT, "head_count %d is not a multiple of head_count_kv %d",
                        hp->n_head, hp->n_head_kv);
     hp->head_dim_k = hp->n_embd % hp->n_head == 0 ? hp->n_embd / hp->n_head : 0;
-    rc = hp_int(g, a, "attention.key_length", false, 65536, &hp->head_dim_k, err);
+    rc = hp_int(g, a, "attention.key_length", false, ENG_MAX_HEAD_DIM, &hp->head_dim_k, err);
     if (rc)
         return rc;
     if (hp->head_dim_k == 0)
         return err_set(err, COLA_EFORMAT, "embedding_length %d is not a multiple of head_count %d "
                                           "and attention.key_length is absent",
                        hp->n_embd, hp->n_head);
+    if (hp->head_dim_k > ENG_MAX_HEAD_DIM)
+        return err_set(err, COLA_EUNSUPPORTED, "head size %d is larger than the %d cola supports",
+                       hp->head_dim_k, ENG_MAX_HEAD_DIM);
     hp->head_dim_v = hp->head_dim_k;
-    rc = hp_int(g, a, "attention.value_length", false, 65536, &hp->head_dim_v, err);
+    rc = hp_int(g, a, "attention.value_length", false, ENG_MAX_HEAD_DIM, &hp->head_dim_v, err);
     if (rc)
         return rc;
     hp->n_rot = hp->head_dim_k;

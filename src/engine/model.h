@@ -8,6 +8,9 @@
 #ifndef COLA_ENGINE_MODEL_H
 #define COLA_ENGINE_MODEL_H
 
+/* The largest key/value head size cola runs (attention keeps a row on the stack). */
+#define ENG_MAX_HEAD_DIM 512
+
 #include "engine/engine.h"
 #include "engine/gguf.h"
 

@@ -173,69 +173,46 @@ int32_t ops_attention_view(int32_t len_after, int32_t n_ctx)
 
 size_t ops_attention_scratch_floats(int hd_k, int hd_v)
 {
-    /* q (f32) + q (f16) + accumulator (f16) + tile scores + 2 partial outputs */
-    return (size_t)hd_k + (size_t)(hd_k + 1) / 2 + (size_t)(hd_v + 1) / 2 + ATTN_TILE +
-           2 * (size_t)hd_v + 16;
-}
-
-/* ggml_vec_dot_f16's order: 4 x 8 accumulators over steps of 32, reduced
- * (0+2, 1+3, then 0+1), halves added, two horizontal adds; the remainder in
- * double. */
-static float dot_f16_ggml(int n, const qt_f16 *a, const qt_f16 *b)
-{
-    float acc[4][8] = {{0}};
-    const int np = n & ~31;
-    for (int i = 0; i < np; i += 32)
-        for (int j = 0; j < 4; j++)
-            for (int l = 0; l < 8; l++)
-                acc[j][l] = fmaf(qt_f16_to_f32(a[i + 8 * j + l]), qt_f16_to_f32(b[i + 8 * j + l]),
-                                 acc[j][l]);
-    float x[8], t[4];
-    for (int l = 0; l < 8; l++)
-        x[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
-    for (int l = 0; l < 4; l++)
-        t[l] = x[l] + x[l + 4];
-    double sum = (double)((t[0] + t[1]) + (t[2] + t[3]));
-    for (int i = np; i < n; i++)
-        sum += (double)(qt_f16_to_f32(a[i]) * qt_f16_to_f32(b[i]));
-    return (float)sum;
+    /* CHUNK/SPLIT: q (f16), the f16 accumulator, a partial output.
+     * TILED: a K tile transposed to f32, a V tile in f32, one score row, and
+     * the running max and sum of each row of a block. */
+    const size_t chunk = (size_t)(hd_k + 1) / 2 + (size_t)(hd_v + 1) / 2 + (size_t)hd_v;
+    const size_t tiled = (size_t)ATTN_TILE * ((size_t)hd_k + (size_t)hd_v + 1) +
+                         2 * (size_t)OPS_ATTN_BLOCK;
+    return (chunk > tiled ? chunk : tiled) + 16;
 }
 
 /* Cells [c0, c1) with online softmax, the output accumulated in f16 (the
- * CHUNK path). Leaves the unnormalised output in out32 and M, S. */
+ * CHUNK path: ggml_vec_dot_f16 scores, ggml_vec_scale_f16 / ggml_vec_mad_f16
+ * on the accumulator). Leaves the unnormalised output in out32 and M, S. */
 static void attn_chunk(const struct ops_attn *a, const qt_f16 *q16, int32_t c0, int32_t c1,
                        qt_f16 *acc, float *out32, float *M_out, float *S_out)
 {
+    const struct kern_table *kt = a->kt;
     float S = 0.0f, M = -INFINITY;
     memset(acc, 0, sizeof(qt_f16) * (size_t)a->hd_v);
     for (int32_t j = c0; j < c1; j++) {
-        const float s = dot_f16_ggml(a->hd_k, a->K + (size_t)j * a->k_stride, q16) * a->scale;
+        const float s = kt->dot_f16(a->hd_k, a->K + (size_t)j * a->k_stride, q16) * a->scale;
         const float Mold = M;
         float ms = 1.0f, vs = 1.0f;
         if (s > M) {
             M = s;
             ms = expf(Mold - M);
-            for (int d = 0; d < a->hd_v; d++)
-                acc[d] = qt_f32_to_f16(qt_f16_to_f32(acc[d]) * ms);
+            kt->scale_f16(a->hd_v, acc, ms);
         } else {
             vs = expf(s - M);
         }
-        const qt_f16 *v = a->V + (size_t)j * a->v_stride;
-        for (int d = 0; d < a->hd_v; d++)
-            acc[d] = qt_f32_to_f16(fmaf(qt_f16_to_f32(v[d]), vs, qt_f16_to_f32(acc[d])));
+        kt->mad_f16(a->hd_v, acc, a->V + (size_t)j * a->v_stride, vs);
         S = fmaf(S, ms, vs);
     }
-    for (int d = 0; d < a->hd_v; d++)
-        out32[d] = qt_f16_to_f32(acc[d]);
+    kt->f16_to_f32(acc, out32, a->hd_v);
     *M_out = M;
     *S_out = S;
 }
 
-static void scale_row(float *y, int n, float S)
+static void scale_row(const struct kern_table *kt, float *y, int n, float S)
 {
-    const float inv = S == 0.0f ? 0.0f : 1.0f / S;
-    for (int d = 0; d < n; d++)
-        y[d] *= inv;
+    kt->scale_f32(n, y, S == 0.0f ? 0.0f : 1.0f / S);
 }
 
 /* The SPLIT path: the view halved as llama.cpp's two threads halve it, each
@@ -261,67 +238,78 @@ static void attn_split(const struct ops_attn *a, const qt_f16 *q16, int32_t n_vi
         M = Mn;
     }
     if (S != 0.0f)
-        scale_row(out, a->hd_v, S);
+        scale_row(a->kt, out, a->hd_v, S);
 }
 
-/* The TILED path for one query row: tiles of 64 cells, scores and outputs as
- * f32 fma chains, the exp approximation with per-8 double sums. */
-static void attn_tiled(const struct ops_attn *a, const float *q, int32_t n_vis, int32_t view,
-                       float *kq, float *out)
+void ops_attention_block(const struct ops_attn *a, const float *q, size_t q_stride, int nq,
+                         const int32_t *n_vis, float *scratch, float *out, size_t out_stride)
 {
-    float M = -INFINITY, S = 0.0f;
-    memset(out, 0, sizeof(float) * (size_t)a->hd_v);
-    for (int32_t ic = 0; ic < view && ic < n_vis; ic += ATTN_TILE) {
-        const int32_t vis = n_vis - ic < ATTN_TILE ? n_vis - ic : ATTN_TILE;
-        float tile_max = -INFINITY;
-        for (int t = 0; t < ATTN_TILE; t++) {
-            if (t >= vis) {
-                kq[t] = -INFINITY;
-                continue;
+    const struct kern_table *kt = a->kt;
+    const int hdk = a->hd_k, hdv = a->hd_v;
+    float *Kt = scratch;                            /* [hdk][ATTN_TILE] */
+    float *V32 = Kt + (size_t)ATTN_TILE * hdk;      /* [ATTN_TILE][hdv] */
+    float *kq = V32 + (size_t)ATTN_TILE * hdv;      /* [ATTN_TILE] */
+    float *M = kq + ATTN_TILE, *S = M + OPS_ATTN_BLOCK;
+    float krow[OPS_ATTN_MAX_HEAD_DIM];
+    int32_t most = 0;
+    for (int r = 0; r < nq; r++) {
+        M[r] = -INFINITY;
+        S[r] = 0.0f;
+        memset(out + (size_t)r * out_stride, 0, sizeof(float) * (size_t)hdv);
+        if (n_vis[r] > most)
+            most = n_vis[r];
+    }
+    for (int32_t ic = 0; ic < most; ic += ATTN_TILE) {
+        const int32_t cells = most - ic < ATTN_TILE ? most - ic : ATTN_TILE;
+        /* K tile transposed, V tile row-major, both in f32 */
+        for (int32_t t = 0; t < cells; t++) {
+            kt->f16_to_f32(a->K + (size_t)(ic + t) * a->k_stride, krow, hdk);
+            for (int d = 0; d < hdk; d++)
+                Kt[(size_t)d * ATTN_TILE + t] = krow[d];
+            kt->f16_to_f32(a->V + (size_t)(ic + t) * a->v_stride, V32 + (size_t)t * hdv, hdv);
+        }
+        for (int r = 0; r < nq; r++) {
+            const int32_t vis = n_vis[r] - ic < cells ? n_vis[r] - ic : cells;
+            if (vis <= 0)
+                continue; /* the whole tile is masked for this row */
+            const float *qr = q + (size_t)r * q_stride;
+            float *o = out + (size_t)r * out_stride;
+            /* scores: one fma chain over d per cell, as simd_gemm runs it */
+            memset(kq, 0, sizeof(float) * ATTN_TILE);
+            for (int d = 0; d < hdk; d++)
+                kt->axpy_f32(ATTN_TILE, qr[d], Kt + (size_t)d * ATTN_TILE, kq);
+            kt->scale_f32(ATTN_TILE, kq, a->scale);
+            float tile_max = -INFINITY;
+            for (int t = 0; t < ATTN_TILE; t++) {
+                kq[t] = t < vis ? kq[t] + 0.0f : -INFINITY; /* the mask add */
+                tile_max = fmaxf(tile_max, kq[t]);
             }
-            const qt_f16 *k = a->K + (size_t)(ic + t) * a->k_stride;
-            float s = 0.0f;
-            for (int d = 0; d < a->hd_k; d++)
-                s = fmaf(qt_f16_to_f32(k[d]), q[d], s);
-            kq[t] = s * a->scale + 0.0f;
-            tile_max = fmaxf(tile_max, kq[t]);
-        }
-        const float Mn = fmaxf(M, tile_max);
-        if (Mn > M) {
-            const float ms = expf(M - Mn);
-            for (int d = 0; d < a->hd_v; d++)
-                out[d] *= ms;
-            S *= ms;
-        }
-        M = Mn;
-        double sum = 0.0;
-        for (int t = 0; t < ATTN_TILE; t += 8) {
-            float e[8];
-            for (int l = 0; l < 8; l++)
-                e[l] = kq[t + l] = ops_expf_approx(kq[t + l] - Mn);
-            sum += (double)(((e[0] + e[4]) + (e[2] + e[6])) + ((e[1] + e[5]) + (e[3] + e[7])));
-        }
-        S = (float)((double)S + sum);
-        for (int t = 0; t < vis; t++) {
-            const qt_f16 *v = a->V + (size_t)(ic + t) * a->v_stride;
-            for (int d = 0; d < a->hd_v; d++)
-                out[d] = fmaf(qt_f16_to_f32(v[d]), kq[t], out[d]);
+            const float Mn = fmaxf(M[r], tile_max);
+            if (Mn > M[r]) {
+                const float ms = expf(M[r] - Mn);
+                kt->scale_f32(hdv, o, ms);
+                S[r] *= ms;
+            }
+            M[r] = Mn;
+            S[r] = (float)((double)S[r] + kt->expsum_f32(ATTN_TILE, kq, kq, Mn));
+            for (int t = 0; t < vis; t++)
+                kt->axpy_f32(hdv, kq[t], V32 + (size_t)t * hdv, o);
         }
     }
-    scale_row(out, a->hd_v, S);
+    for (int r = 0; r < nq; r++)
+        scale_row(kt, out + (size_t)r * out_stride, hdv, S[r]);
 }
 
 void ops_attention(const struct ops_attn *a, enum ops_attn_path path, const float *q,
                    int32_t n_vis, int32_t view, float *scratch, float *out)
 {
-    float *kq = scratch;                              /* ATTN_TILE */
-    float *part = kq + ATTN_TILE;                     /* hd_v */
-    qt_f16 *q16 = (qt_f16 *)(part + a->hd_v);         /* hd_k halves */
-    qt_f16 *acc = q16 + a->hd_k;                      /* hd_v halves */
     if (path == OPS_ATTN_TILED) {
-        attn_tiled(a, q, n_vis, view, kq, out);
+        ops_attention_block(a, q, 0, 1, &n_vis, scratch, out, 0);
         return;
     }
+    float *part = scratch;                            /* hd_v */
+    qt_f16 *q16 = (qt_f16 *)(part + a->hd_v);         /* hd_k halves */
+    qt_f16 *acc = q16 + a->hd_k;                      /* hd_v halves */
     a->kt->f32_to_f16(q, q16, a->hd_k);
     if (path == OPS_ATTN_SPLIT) {
         attn_split(a, q16, n_vis, view, acc, part, out);
@@ -329,5 +317,5 @@ void ops_attention(const struct ops_attn *a, enum ops_attn_path path, const floa
     }
     float M, S;
     attn_chunk(a, q16, 0, n_vis, acc, out, &M, &S);
-    scale_row(out, a->hd_v, S);
+    scale_row(a->kt, out, a->hd_v, S);
 }

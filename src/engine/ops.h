@@ -82,6 +82,9 @@ struct ops_attn {
     float scale;
 };
 
+/* Query rows per ops_attention_block call, and the largest head size. */
+#define OPS_ATTN_BLOCK 32
+#define OPS_ATTN_MAX_HEAD_DIM ENG_MAX_HEAD_DIM
 /* The path llama.cpp takes for a batch of n_tokens with this view. */
 enum ops_attn_path ops_attention_path(int32_t n_tokens, int32_t view);
 /* llama.cpp's KV view: the cells used after the batch rounded up to 256 (at
@@ -91,5 +94,11 @@ int32_t ops_attention_view(int32_t len_after, int32_t n_ctx);
 size_t ops_attention_scratch_floats(int hd_k, int hd_v);
 void ops_attention(const struct ops_attn *a, enum ops_attn_path path, const float *q,
                    int32_t n_vis, int32_t view, float *scratch, float *out);
+/* The TILED path for nq <= OPS_ATTN_BLOCK query rows of one head over the
+ * same cache (row r: q + r*q_stride, its first n_vis[r] cells, output at
+ * out + r*out_stride). Each row's result is bit-identical to ops_attention's
+ * for that row alone; the block shares the f32 copies of each K/V tile. */
+void ops_attention_block(const struct ops_attn *a, const float *q, size_t q_stride, int nq,
+                         const int32_t *n_vis, float *scratch, float *out, size_t out_stride);
 
 #endif

@@ -224,6 +224,196 @@ static void test_attention_paths(void **state)
     }
 }
 
+/* ------------------------------------------------ attention, operation order */
+
+/* Scalar statements of llama.cpp's flash-attention operation sequences
+ * (docs/numerics.md): ops_attention must reproduce them bit for bit with any
+ * kernel table, however it vectorises. */
+static float ref_dot_f16(int n, const qt_f16 *a, const qt_f16 *b)
+{
+    float acc[4][8] = {{0}};
+    const int np = n & ~31;
+    for (int i = 0; i < np; i += 32)
+        for (int j = 0; j < 4; j++)
+            for (int l = 0; l < 8; l++)
+                acc[j][l] = fmaf(qt_f16_to_f32(a[i + 8 * j + l]), qt_f16_to_f32(b[i + 8 * j + l]),
+                                 acc[j][l]);
+    float x[8], t[4];
+    for (int l = 0; l < 8; l++)
+        x[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+    for (int l = 0; l < 4; l++)
+        t[l] = x[l] + x[l + 4];
+    double sum = (double)((t[0] + t[1]) + (t[2] + t[3]));
+    for (int i = np; i < n; i++)
+        sum += (double)(qt_f16_to_f32(a[i]) * qt_f16_to_f32(b[i]));
+    return (float)sum;
+}
+
+static void ref_chunk(const struct ops_attn *a, const qt_f16 *q16, int c0, int c1, float *out,
+                      float *M_out, float *S_out)
+{
+    qt_f16 acc[512];
+    float S = 0.0f, M = -INFINITY;
+    memset(acc, 0, sizeof(acc));
+    for (int j = c0; j < c1; j++) {
+        const float s = ref_dot_f16(a->hd_k, a->K + (size_t)j * a->k_stride, q16) * a->scale;
+        const float Mold = M;
+        float ms = 1.0f, vs = 1.0f;
+        if (s > M) {
+            M = s;
+            ms = expf(Mold - M);
+            for (int d = 0; d < a->hd_v; d++)
+                acc[d] = qt_f32_to_f16(qt_f16_to_f32(acc[d]) * ms);
+        } else {
+            vs = expf(s - M);
+        }
+        const qt_f16 *v = a->V + (size_t)j * a->v_stride;
+        for (int d = 0; d < a->hd_v; d++)
+            acc[d] = qt_f32_to_f16(fmaf(qt_f16_to_f32(v[d]), vs, qt_f16_to_f32(acc[d])));
+        S = fmaf(S, ms, vs);
+    }
+    for (int d = 0; d < a->hd_v; d++)
+        out[d] = qt_f16_to_f32(acc[d]);
+    *M_out = M;
+    *S_out = S;
+}
+
+static void ref_scale(float *y, int n, float S)
+{
+    const float inv = S == 0.0f ? 0.0f : 1.0f / S;
+    for (int d = 0; d < n; d++)
+        y[d] *= inv;
+}
+
+static void ref_attention(const struct ops_attn *a, enum ops_attn_path path, const float *q,
+                          int n_vis, int view, float *out)
+{
+    const int hdk = a->hd_k, hdv = a->hd_v;
+    if (path == OPS_ATTN_TILED) {
+        float M = -INFINITY, S = 0.0f, kq[64];
+        memset(out, 0, sizeof(float) * (size_t)hdv);
+        for (int ic = 0; ic < n_vis; ic += 64) {
+            const int vis = n_vis - ic < 64 ? n_vis - ic : 64;
+            float tile_max = -INFINITY;
+            for (int t = 0; t < 64; t++) {
+                if (t >= vis) {
+                    kq[t] = -INFINITY;
+                    continue;
+                }
+                const qt_f16 *k = a->K + (size_t)(ic + t) * a->k_stride;
+                float s = 0.0f;
+                for (int d = 0; d < hdk; d++)
+                    s = fmaf(qt_f16_to_f32(k[d]), q[d], s);
+                kq[t] = s * a->scale + 0.0f;
+                tile_max = fmaxf(tile_max, kq[t]);
+            }
+            const float Mn = fmaxf(M, tile_max);
+            if (Mn > M) {
+                const float ms = expf(M - Mn);
+                for (int d = 0; d < hdv; d++)
+                    out[d] *= ms;
+                S *= ms;
+            }
+            M = Mn;
+            double sum = 0.0;
+            for (int t = 0; t < 64; t += 8) {
+                float e[8];
+                for (int l = 0; l < 8; l++)
+                    e[l] = kq[t + l] = ops_expf_approx(kq[t + l] - Mn);
+                sum += (double)(((e[0] + e[4]) + (e[2] + e[6])) + ((e[1] + e[5]) + (e[3] + e[7])));
+            }
+            S = (float)((double)S + sum);
+            for (int t = 0; t < vis; t++) {
+                const qt_f16 *v = a->V + (size_t)(ic + t) * a->v_stride;
+                for (int d = 0; d < hdv; d++)
+                    out[d] = fmaf(qt_f16_to_f32(v[d]), kq[t], out[d]);
+            }
+        }
+        ref_scale(out, hdv, S);
+        return;
+    }
+    qt_f16 q16[512];
+    for (int d = 0; d < hdk; d++)
+        q16[d] = qt_f32_to_f16(q[d]);
+    float M, S;
+    if (path == OPS_ATTN_CHUNK) {
+        ref_chunk(a, q16, 0, n_vis, out, &M, &S);
+        ref_scale(out, hdv, S);
+        return;
+    }
+    const int half = (view + 1) / 2;
+    float part[512];
+    M = -INFINITY;
+    S = 0.0f;
+    memset(out, 0, sizeof(float) * (size_t)hdv);
+    for (int k = 0; k < 2; k++) {
+        const int c0 = k * half, c1 = n_vis < c0 + half ? n_vis : c0 + half;
+        float Mc = -INFINITY, Sc = 0.0f;
+        if (c0 < c1)
+            ref_chunk(a, q16, c0, c1, part, &Mc, &Sc);
+        if (Sc == 0.0f)
+            continue;
+        const float Mn = fmaxf(M, Mc);
+        const float so = expf(M - Mn), sn = expf(Mc - Mn);
+        for (int d = 0; d < hdv; d++)
+            out[d] = fmaf(out[d], so, part[d] * sn);
+        S = fmaf(S, so, Sc * sn);
+        M = Mn;
+    }
+    if (S != 0.0f)
+        ref_scale(out, hdv, S);
+}
+
+/* Every path with both kernel tables, single rows and TILED blocks of rows
+ * with different visible lengths, bit-identical to the statements above. */
+static void test_attention_order(void **state)
+{
+    (void)state;
+    enum { NMAX = 1100, STRIDE = 2 * 128 + 8 };
+    qt_f16 *K = malloc(sizeof(qt_f16) * NMAX * STRIDE), *V = malloc(sizeof(qt_f16) * NMAX * STRIDE);
+    for (int i = 0; i < NMAX * STRIDE; i++) {
+        K[i] = qt_f32_to_f16(frand(-1.5f, 1.5f));
+        V[i] = qt_f32_to_f16(frand(-1.0f, 1.0f));
+    }
+    const struct kern_table *tables[2] = {kern_scalar(), kern_best()};
+    static const int hds[][2] = {{64, 64}, {128, 128}, {80, 80}, {40, 72}};
+    float q[OPS_ATTN_BLOCK][128], got[OPS_ATTN_BLOCK][128], want[128];
+    for (int ti = 0; ti < 2; ti++) {
+        for (size_t hi = 0; hi < sizeof(hds) / sizeof(hds[0]); hi++) {
+            const int hdk = hds[hi][0], hdv = hds[hi][1];
+            float *scratch = malloc(sizeof(float) * ops_attention_scratch_floats(hdk, hdv));
+            struct ops_attn a = {.kt = tables[ti], .K = K + 8, .V = V + 136, .k_stride = STRIDE,
+                                 .v_stride = STRIDE, .hd_k = hdk, .hd_v = hdv,
+                                 .scale = 1.0f / sqrtf((float)hdk)};
+            for (int r = 0; r < OPS_ATTN_BLOCK; r++)
+                for (int d = 0; d < hdk; d++)
+                    q[r][d] = frand(-3.0f, 3.0f);
+            static const int cases[][3] = {{OPS_ATTN_CHUNK, 1, 256},   {OPS_ATTN_CHUNK, 77, 256},
+                                           {OPS_ATTN_SPLIT, 300, 512}, {OPS_ATTN_SPLIT, 1000, 1024},
+                                           {OPS_ATTN_TILED, 1, 256},   {OPS_ATTN_TILED, 130, 256},
+                                           {OPS_ATTN_TILED, 1000, 1024}};
+            for (size_t ci = 0; ci < sizeof(cases) / sizeof(cases[0]); ci++) {
+                const enum ops_attn_path path = (enum ops_attn_path)cases[ci][0];
+                ops_attention(&a, path, q[0], cases[ci][1], cases[ci][2], scratch, got[0]);
+                ref_attention(&a, path, q[0], cases[ci][1], cases[ci][2], want);
+                assert_memory_equal(got[0], want, sizeof(float) * (size_t)hdv);
+            }
+            /* a block of rows ending at different cells, some within one tile */
+            int32_t n_vis[OPS_ATTN_BLOCK];
+            for (int r = 0; r < OPS_ATTN_BLOCK; r++)
+                n_vis[r] = r < 4 ? 1 + r : 60 + 33 * r; /* <= 1083 */
+            ops_attention_block(&a, q[0], 128, OPS_ATTN_BLOCK, n_vis, scratch, got[0], 128);
+            for (int r = 0; r < OPS_ATTN_BLOCK; r++) {
+                ref_attention(&a, OPS_ATTN_TILED, q[r], n_vis[r], 1024, want);
+                assert_memory_equal(got[r], want, sizeof(float) * (size_t)hdv);
+            }
+            free(scratch);
+        }
+    }
+    free(K);
+    free(V);
+}
+
 /* ggml's exp approximation: within a few ulps of exp over the range that
  * matters, exact limits outside it. */
 static void test_expf_approx(void **state)
@@ -302,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_softmax_swiglu),
         cmocka_unit_test(test_rope),
         cmocka_unit_test(test_attention_paths),
+        cmocka_unit_test(test_attention_order),
         cmocka_unit_test(test_expf_approx),
         cmocka_unit_test(test_kv_shift),
     };
