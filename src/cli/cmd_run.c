@@ -86,6 +86,8 @@ static void normalize_flag(const char *in, char *out, size_t n)
     out[i] = '\0';
 }
 
+/* Set the numeric option FLAG from VAL; with VAL NULL, only say whether
+ * FLAG is one (0) or not (1). */
 static int set_option(struct run_opts *o, const char *flag, const char *val)
 {
     struct smp_params *s = &o->gen.smp;
@@ -118,6 +120,8 @@ static int set_option(struct run_opts *o, const char *flag, const char *val)
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (strcmp(flag, table[i].name))
             continue;
+        if (!val)
+            return 0;
         if (parse_num(val, table[i].lo, table[i].hi, table[i].integer, &v))
             return cli_usage_error(&cli_cmd_run, "invalid value \"%s\" for %s", val, flag);
         if (table[i].f)
@@ -128,7 +132,7 @@ static int set_option(struct run_opts *o, const char *flag, const char *val)
             *table[i].i64 = (int64_t)v;
         return 0;
     }
-    return cli_usage_error(&cli_cmd_run, "unknown flag: %s", flag);
+    return val ? cli_usage_error(&cli_cmd_run, "unknown flag: %s", flag) : 1;
 }
 
 static int parse_args(int argc, char **argv, struct run_opts *o)
@@ -151,6 +155,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
                 o->verbose = true;
             } else if (!strcmp(flag, "--no-shift")) {
                 o->gen.shift = false;
+            } else if (strcmp(flag, "--stop") && set_option(o, flag, NULL)) {
+                return cli_usage_error(&cli_cmd_run, "unknown flag: %s", flag);
             } else {
                 if (!val) {
                     if (i + 1 >= argc)
@@ -279,7 +285,7 @@ static int generate(struct run_opts *o, int64_t t_start)
     struct gen_stats st;
     if (gen_generate(c, 0, ids.ids, ids.n, &o->gen, emit_stdout, NULL, &st, &err))
         goto out;
-    printf("\n");
+    printf("\n\n"); /* as `ollama run` ends a one-shot answer */
     fflush(stdout);
     if (o->verbose)
         print_stats(now_ns() - t_start, t_loaded - t_start, &st);
@@ -304,7 +310,13 @@ static int run(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (!rc) {
         struct stat sb;
-        if (stat(o.model, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        const size_t ml = strlen(o.model);
+        const bool looks_like_path = o.model[0] == '/' || o.model[0] == '.' ||
+                                     (ml > 5 && !strcmp(o.model + ml - 5, ".gguf"));
+        if (stat(o.model, &sb) != 0 && looks_like_path) {
+            fprintf(stderr, "Error: %s: %s\n", o.model, strerror(errno));
+            rc = 1;
+        } else if (stat(o.model, &sb) != 0 || !S_ISREG(sb.st_mode)) {
             fprintf(stderr, "Error: %s is not a GGUF file; running models by name needs the "
                             "cola daemon, which is not part of this build yet\n", o.model);
             rc = 1;
