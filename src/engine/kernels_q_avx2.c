@@ -9,12 +9,13 @@
  *     offset (8 / 16) times the activation sum, lane by lane;
  *   - Q8_0 uses the sign trick: |w| times y with w's sign;
  *   - the K-quants multiply unsigned quants per 32-element chunk, weight the
- *     i16 pairs by the chunk's scale in the madd; Q2_K/Q4_K/Q5_K take their
- *     mins from the activation's bsums once per 256-element block, Q6_K and
- *     Q3_K take their +32 / +4 offset off every i16 pair (32 * y, shared by
- *     the rows), which keeps their lanes as small as the true partial sums.
- * No i16 sum can saturate: the largest is 2 * 63 * 127 (Q6_K). Activation
- * rows come from the quantizers, whose quants lie in [-127, 127].
+ *     i16 pairs by the chunk's scale in the madd; the mins (Q2_K/Q4_K/Q5_K)
+ *     and Q6_K's +32 offset come off once per 256-element block through the
+ *     activation's bsums, in integers, in the order ggml's AVX2 code uses
+ *     (docs/kernels.md lists each type's form); Q3_K's offsets are integer
+ *     work as well.
+ * No i16 sum can saturate: unsigned quants are at most 63 and activation
+ * quants lie in [-127, 127] (they come from the quantizers).
  *
  * Each tile kernel is written once as an always-inline function of its shape
  * (R weight rows x C activation rows) and instantiated per shape, so the
