@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config
   libssl-dev libpcre2-dev libutf8proc-dev libcmocka-dev
-  libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libedit-dev
+  libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libedit-dev docker-registry
   clang-14 libclang-rt-14-dev
 )
 
