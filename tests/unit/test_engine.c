@@ -12,48 +12,6 @@
 #include "engine/gen.h"
 #include "engine/gguf.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TE_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define TE_ASAN 1
-#endif
-
-#ifndef TE_ASAN
-/* Test-only allocation counter (ASan builds have their own allocator). */
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t m);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-static volatile int g_armed;
-static volatile long g_allocs;
-
-void *malloc(size_t n)
-{
-    if (g_armed)
-        g_allocs++;
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t m)
-{
-    if (g_armed)
-        g_allocs++;
-    return __libc_calloc(n, m);
-}
-
-void *realloc(void *p, size_t n)
-{
-    if (g_armed)
-        g_allocs++;
-    return __libc_realloc(p, n);
-}
-
-void free(void *p) { __libc_free(p); }
-#endif
-
 /* ------------------------------------------------------------ tiny models */
 
 enum { E = 32, NL = 2, NH = 4, NKV = 2, HD = 8, FF = 64, NV = 48 };
@@ -420,10 +378,11 @@ static void test_context_shift(void **state)
 static void test_decode_no_alloc(void **state)
 {
     (void)state;
-#ifdef TE_ASAN
-    fprintf(stderr, "SKIP: allocation counting is off under ASan\n");
-    skip();
-#else
+    if (!tu_alloc_counting()) {
+        fprintf(stderr, "SKIP: allocation counting is off under ASan\n");
+        skip();
+        return;
+    }
     struct eng_model *m = load_stories();
     if (!m) {
         skip();
@@ -436,16 +395,13 @@ static void test_decode_no_alloc(void **state)
     struct cola_err err;
     err_clear(&err);
     assert_int_equal(eng_decode(c, &b, &err), 0); /* warm up */
-    g_allocs = 0;
-    g_armed = 1;
+    tu_alloc_arm();
     for (pos = 1; pos < 40; pos++)
         eng_decode(c, &b, &err);
-    g_armed = 0;
-    assert_int_equal(g_allocs, 0);
+    assert_int_equal(tu_alloc_disarm(), 0);
     assert_int_equal(eng_seq_len(c, 0), 40);
     eng_ctx_free(c);
     eng_model_free(m);
-#endif
 }
 
 int main(void)

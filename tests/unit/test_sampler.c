@@ -679,51 +679,6 @@ static void test_distribution(void **state)
 
 /* ------------------------------------------------------------ allocation */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TS_ASAN 1
-#endif
-#endif
-
-#ifndef TS_ASAN
-/* Test-only malloc counter: this executable interposes the allocator entry
- * points and forwards them to glibc's. ASan builds have their own allocator
- * and skip the check (the code path is the same). */
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t m);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-static volatile int g_armed;
-static volatile long g_allocs;
-
-void *malloc(size_t n)
-{
-    if (g_armed)
-        g_allocs++;
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t m)
-{
-    if (g_armed)
-        g_allocs++;
-    return __libc_calloc(n, m);
-}
-
-void *realloc(void *p, size_t n)
-{
-    if (g_armed)
-        g_allocs++;
-    return __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-    __libc_free(p);
-}
-#endif
 
 static double now_us(void)
 {
@@ -752,17 +707,15 @@ static void test_no_alloc_150k(void **state)
     struct smp *s = mk(NV, &p);
     for (int i = 0; i < 64; i++) /* a full penalty window, like a prompt */
         smp_accept(s, (int32_t)(rnd_unit() * NV));
-#ifndef TS_ASAN
-    /* the counter itself works */
-    g_allocs = 0;
-    g_armed = 1;
-    void *volatile probe = malloc(16);
-    g_armed = 0;
-    free(probe);
-    assert_int_equal(g_allocs, 1);
-    g_allocs = 0;
-    g_armed = 1;
-#endif
+    const bool counting = tu_alloc_counting();
+    if (counting) { /* the counter itself works */
+        tu_alloc_arm();
+        void *volatile probe = malloc(16);
+        const long n_probe = tu_alloc_disarm();
+        free(probe);
+        assert_int_equal(n_probe, 1);
+        tu_alloc_arm();
+    }
     double t0 = now_us();
     for (int i = 0; i < N; i++) {
         int32_t id = smp_sample(s, lg);
@@ -770,12 +723,10 @@ static void test_no_alloc_150k(void **state)
         smp_accept(s, id);
     }
     double t1 = now_us();
-#ifndef TS_ASAN
-    g_armed = 0;
-    assert_int_equal(g_allocs, 0);
-#else
-    printf("allocation counter skipped under ASan\n");
-#endif
+    if (counting)
+        assert_int_equal(tu_alloc_disarm(), 0);
+    else
+        printf("allocation counter skipped under ASan\n");
     printf("sample, vocab %d, defaults: %.1f us/token\n", NV, (t1 - t0) / N);
     /* greedy, and the whole vocabulary (top_k 0), once each for timing */
     smp_free(s);

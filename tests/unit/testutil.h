@@ -11,6 +11,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -61,5 +62,13 @@ struct tu_vocab_cases {
  * success, -1 (with a message on stderr) on a read or format error. */
 int tu_vocab_cases_load(const char *base, struct tu_vocab_cases *out);
 void tu_vocab_cases_free(struct tu_vocab_cases *c);
+
+/* Allocation counting (tu_alloc.c). tu_alloc_arm() resets the count and
+ * starts counting malloc/calloc/realloc calls; tu_alloc_disarm() stops and
+ * returns the count. Only meaningful when tu_alloc_counting() is true (not in
+ * sanitizer builds). */
+bool tu_alloc_counting(void);
+void tu_alloc_arm(void);
+long tu_alloc_disarm(void);
 
 #endif
