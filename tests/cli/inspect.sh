@@ -3,17 +3,10 @@
 # with ../shared/tools/gguf_inspect.py) and on broken files (exit 1 with the
 # reader's message) and bad usage (exit 2).
 # Env: COLA (the binary), COLA_SHARED (shared data). Exit 77 = skipped.
-set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
 
-COLA=${COLA:?COLA must point at the cola binary}
-model="${COLA_SHARED:-}/models/stories260K-f32.gguf"
-if [ ! -r "$model" ]; then
-  echo "SKIP: $model absent (shared test data not found)"
-  exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+model="$S/models/stories260K-f32.gguf"
+need_files "$model"
 
 # ---- text output
 "$COLA" inspect "$model" >"$tmp/out.txt" 2>"$tmp/err.txt" || fail "inspect exited $?: $(cat "$tmp/err.txt")"

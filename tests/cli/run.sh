@@ -6,35 +6,13 @@
 # paths (exit 1 for a bad file, exit 2 for bad usage). bench prints one line
 # per test in each output format.
 # Env: COLA (the binary), COLA_SHARED (shared data). Exit 77 = skipped.
-set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
 
-COLA=${COLA:?COLA must point at the cola binary}
-S=${COLA_SHARED:-}
 model="$S/models/stories260K-f32.gguf"
 golden="$S/golden/stories260K-f32.json"
 vocab="$S/vocab/ggml-vocab-llama-spm.gguf"
-for f in "$model" "$golden" "$vocab"; do
-  if [ ! -r "$f" ]; then
-    echo "SKIP: $f absent (shared test data not found)"
-    exit 77
-  fi
-done
-if ! command -v python3 >/dev/null; then
-  echo "SKIP: python3 absent (needed to read the golden JSON)"
-  exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect_exit CODE STDERR-SUBSTRING CMD...: the command fails with CODE and says so
-expect_exit() {
-  local code=$1 msg=$2 rc=0
-  shift 2
-  "$@" >"$tmp/o" 2>"$tmp/e" </dev/null || rc=$?
-  [ "$rc" -eq "$code" ] || fail "$* exited $rc, want $code ($(cat "$tmp/e"))"
-  grep -Fq -- "$msg" "$tmp/e" || fail "$*: stderr lacks '$msg': $(cat "$tmp/e")"
-}
+need_files "$model" "$golden" "$vocab"
+need_cmd python3 "needed to read the golden JSON"
 
 # ---- greedy: llama.cpp's 128-token continuation, then Ollama's two newlines
 python3 - "$golden" "$tmp/want" <<'PY'
