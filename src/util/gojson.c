@@ -277,7 +277,7 @@ static int encode_object(const json_t *v, unsigned flags, int depth, struct buf 
         keys[i].val = json_object_iter_value(it);
     }
     n = i;
-    if (flags & GOJSON_SORT_KEYS)
+    if ((flags & GOJSON_SORT_KEYS) && n > 1)
         qsort(keys, n, sizeof *keys, key_cmp);
     if ((rc = buf_putc(out, '{')))
         goto out;

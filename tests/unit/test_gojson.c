@@ -161,6 +161,8 @@ static void test_containers(void **state)
 {
     (void)state;
     check_json("{}", 0, "{}");
+    check_json("{}", GOJSON_SORT_KEYS, "{}");
+    check_json("{\"a\":{}}", GOJSON_SORT_KEYS, "{\"a\":{}}");
     check_json("[]", 0, "[]");
     check_json("[true,false,null,\"x\"]", 0, "[true,false,null,\"x\"]");
     /* insertion order (struct-like) unless keys are sorted (map) */
