@@ -10,6 +10,7 @@
  */
 #include "testutil.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -826,6 +827,485 @@ static void test_string(void **state)
     }
 }
 
+/* ---------------------------------------------------------------- params */
+
+static json_t *param(const char *name, const char *value, struct cola_err *err)
+{
+    json_t *j = NULL;
+    err_clear(err);
+    int rc = mf_param_json(name, &value, 1, &j, err);
+    assert_int_equal(rc == 0, j != NULL);
+    return j;
+}
+
+static void expect_param_err(const char *name, const char *value, const char *want)
+{
+    struct cola_err err;
+    json_t *j = param(name, value, &err);
+    if (j || strcmp(err.msg, want) != 0)
+        print_error("%s=%s: want '%s', got '%s'\n", name, value, want, err.msg);
+    assert_null(j);
+    assert_string_equal(err.msg, want);
+}
+
+static void test_param_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        enum mf_ptype t;
+    } types[] = {
+        {"top_p", MF_PT_FLOAT},          {"min_p", MF_PT_FLOAT},
+        {"typical_p", MF_PT_FLOAT},      {"temperature", MF_PT_FLOAT},
+        {"repeat_penalty", MF_PT_FLOAT}, {"presence_penalty", MF_PT_FLOAT},
+        {"frequency_penalty", MF_PT_FLOAT}, {"num_keep", MF_PT_INT},
+        {"seed", MF_PT_INT},             {"num_predict", MF_PT_INT},
+        {"top_k", MF_PT_INT},            {"repeat_last_n", MF_PT_INT},
+        {"num_ctx", MF_PT_INT},          {"num_batch", MF_PT_INT},
+        {"num_gpu", MF_PT_INT},          {"num_thread", MF_PT_INT},
+        {"draft_num_predict", MF_PT_INT}, {"main_gpu", MF_PT_INT},
+        {"use_mmap", MF_PT_BOOL},        {"stop", MF_PT_STRINGS},
+        {"Temperature", MF_PT_UNKNOWN},  {"numa", MF_PT_UNKNOWN},
+        {"num_gqa", MF_PT_UNKNOWN},      {"mirostat", MF_PT_UNKNOWN},
+        {"", MF_PT_UNKNOWN},             {"low_vram", MF_PT_UNKNOWN},
+    };
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        assert_int_equal(mf_param_type(types[i].name), types[i].t);
+    static const char *const dep[] = {"penalize_newline", "low_vram", "f16_kv",
+                                      "logits_all", "vocab_only", "use_mlock",
+                                      "mirostat", "mirostat_tau", "mirostat_eta"};
+    for (size_t i = 0; i < sizeof(dep) / sizeof(dep[0]); i++)
+        assert_true(mf_param_deprecated(dep[i]));
+    assert_false(mf_param_deprecated("temperature"));
+    assert_false(mf_param_deprecated("Mirostat"));
+}
+
+/* float32 values: Go's ParseFloat(s, 32) syntax, sent as the double their
+ * shortest float32 text reads as. */
+static void test_param_float(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        double want;
+    } ok[] = {
+        {"0.5", 0.5},   {"0.1", 0.1},       {"0.7", 0.7},     {"1", 1.0},
+        {"1.0", 1.0},   {"+.5", 0.5},       {"5.", 5.0},      {"1e-50", 0.0},
+        {"1_000", 1000.0}, {"0x1p-2", 0.25}, {"0X1.8P1", 3.0}, {"0x_1p0", 1.0},
+        {"1e1_0", 1e10}, {"3.4028234e38", 3.4028235e38},
+        {"0.05", 0.05}, {"1.1", 1.1},        {"-2.5E-3", -0.0025},
+    };
+    struct cola_err err;
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        json_t *j = param("temperature", ok[i].in, &err);
+        if (!j)
+            print_error("%s: %s\n", ok[i].in, err.msg);
+        assert_non_null(j);
+        assert_true(json_is_real(j));
+        if (json_real_value(j) != ok[i].want)
+            print_error("%s: %.17g, want %.17g\n", ok[i].in, json_real_value(j), ok[i].want);
+        assert_true(json_real_value(j) == ok[i].want);
+        json_decref(j);
+    }
+    json_t *z = param("top_p", "-0", &err);
+    assert_true(json_real_value(z) == 0.0 && signbit(json_real_value(z)));
+    json_decref(z);
+
+    static const char *const bad[] = {"", "abc", "0x10", "1e", "1e+", "1__0", "_1", "1_",
+                                      "1_.5", "1e39", "-1e39", "0x1p200", " 1", "1 ", "infinit",
+                                      "+nan", "1.2.3", "0x", ".", "0x.p1", "1,5", "٣"};
+    char want[128];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(want, sizeof(want), "invalid float value [%s]", bad[i]);
+        expect_param_err("temperature", bad[i], want);
+    }
+    /* Go parses these, then its JSON encoder refuses them */
+    expect_param_err("top_p", "inf", "json: unsupported value: +Inf");
+    expect_param_err("top_p", "+INF", "json: unsupported value: +Inf");
+    expect_param_err("top_p", "-Infinity", "json: unsupported value: -Inf");
+    expect_param_err("top_p", "NaN", "json: unsupported value: NaN");
+}
+
+static void test_param_int_bool(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        long long want;
+    } ok[] = {{"1", 1}, {"+5", 5}, {"-3", -3}, {"007", 7},
+              {"9223372036854775807", 9223372036854775807LL},
+              {"-9223372036854775808", -9223372036854775807LL - 1}};
+    struct cola_err err;
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        json_t *j = param("num_ctx", ok[i].in, &err);
+        assert_non_null(j);
+        assert_true(json_is_integer(j));
+        assert_true(json_integer_value(j) == ok[i].want);
+        json_decref(j);
+    }
+    json_t *g = param("main_gpu", "2", &err);
+    assert_true(json_is_integer(g) && json_integer_value(g) == 2);
+    json_decref(g);
+    static const char *const bad[] = {"1.0", "9223372036854775808", "-9223372036854775809",
+                                      "", "+", "-", "1_000", "0x10", " 1", "1e3", "one"};
+    char want[128];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(want, sizeof(want), "invalid int value [%s]", bad[i]);
+        expect_param_err("seed", bad[i], want);
+    }
+
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (size_t i = 0; i < 6; i++) {
+        json_t *y = param("use_mmap", yes[i], &err), *n = param("use_mmap", no[i], &err);
+        assert_true(json_is_true(y));
+        assert_true(json_is_false(n));
+        json_decref(y);
+        json_decref(n);
+    }
+    static const char *const badb[] = {"yes", "tRUE", "", "2", "on"};
+    for (size_t i = 0; i < sizeof(badb) / sizeof(badb[0]); i++) {
+        snprintf(want, sizeof(want), "invalid bool value [%s]", badb[i]);
+        expect_param_err("use_mmap", badb[i], want);
+    }
+    expect_param_err("Temperature", "1", "unknown parameter 'Temperature'");
+    expect_param_err("numa", "true", "unknown parameter 'numa'");
+    expect_param_err("", "1", "unknown parameter ''");
+}
+
+static void test_param_lists(void **state)
+{
+    (void)state;
+    struct cola_err err = {0};
+    /* several values (as `/set parameter stop a b`): a list, and Go's %s of
+     * the slice in errors */
+    const char *vals[] = {"<|im_end|>", "</s>"};
+    json_t *j = NULL;
+    assert_int_equal(mf_param_json("stop", vals, 2, &j, &err), 0);
+    assert_int_equal(json_array_size(j), 2);
+    assert_string_equal(json_string_value(json_array_get(j, 1)), "</s>");
+    json_decref(j);
+    const char *two[] = {"a", "b"};
+    assert_int_equal(mf_param_json("temperature", two, 2, &j, &err), COLA_EINVAL);
+    assert_string_equal(err.msg, "invalid float value [a b]");
+
+    json_t *params = json_object();
+    err_clear(&err);
+    assert_int_equal(mf_params_add(params, "stop", "a", &err), 0);
+    assert_int_equal(mf_params_add(params, "temperature", "0.5", &err), 0);
+    assert_int_equal(mf_params_add(params, "stop", "b", &err), 0);
+    assert_int_equal(mf_params_add(params, "temperature", "0.25", &err), 0);
+    char *dump = json_dumps(params, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_string_equal(dump, "{\"stop\":[\"a\",\"b\"],\"temperature\":0.25}");
+    free(dump);
+    assert_int_equal(mf_params_add(params, "top_k", "x", &err), COLA_EINVAL);
+    assert_string_equal(err.msg, "invalid int value [x]");
+    json_decref(params);
+}
+
+/* ---------------------------------------------------------- path expansion */
+
+static int fake_current(void *ctx, char **home, struct cola_err *err)
+{
+    (void)ctx;
+    (void)err;
+    *home = strdup("/home/testuser");
+    return 0;
+}
+
+static int fake_user(void *ctx, const char *user, char **home, struct cola_err *err)
+{
+    (void)ctx;
+    if (strcmp(user, "anotheruser") != 0)
+        return err_set(err, COLA_ENOTFOUND, "user: unknown user %s", user);
+    *home = strdup("/home/anotheruser");
+    return 0;
+}
+
+static const struct mf_users FAKE_USERS = {fake_current, fake_user, NULL};
+
+static void expect_path(const char *path, const char *rel, const char *want)
+{
+    char *out = NULL;
+    struct cola_err err = {0};
+    assert_int_equal(mf_expand_path(path, rel, &FAKE_USERS, &out, &err), 0);
+    if (strcmp(out, want) != 0)
+        print_error("%s (in '%s'): %s, want %s\n", path, rel, out, want);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+/* TestExpandPath (§7) and Go's Clean/Join/Abs around it. */
+static void test_expand_path(void **state)
+{
+    (void)state;
+    char cwd[4096], want[8192];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    expect_path("~", "", "/home/testuser");
+    expect_path("~/myfolder/myfile.txt", "", "/home/testuser/myfolder/myfile.txt");
+    expect_path("~anotheruser/docs/file.txt", "", "/home/anotheruser/docs/file.txt");
+    expect_path("~anotheruser", "", "/home/anotheruser");
+    expect_path("/absolute/path/to/file", "", "/absolute/path/to/file");
+    expect_path("/absolute/path/to/file", "someotherdir/", "/absolute/path/to/file");
+    expect_path("/a/../b/./c//", "x", "/b/c");
+    expect_path("/../..", "", "/");
+    expect_path(".", cwd, cwd);
+    expect_path(".", "", cwd);
+    expect_path("~/../x/./y/", "", "/home/x/y");
+    snprintf(want, sizeof(want), "%s/relative/path/to/file", cwd);
+    expect_path("relative/path/to/file", "", want);
+    snprintf(want, sizeof(want), "%s/somedir/somefile", cwd);
+    expect_path("somefile", "somedir", want);
+    expect_path("./somefile", "somedir/", want);
+    snprintf(want, sizeof(want), "%s/somefile", cwd);
+    expect_path("somefile", NULL, want);
+    snprintf(want, sizeof(want), "%s/\\x", cwd);
+    expect_path("\\x", "", want);
+    expect_path("model.gguf", "/models/dir", "/models/dir/model.gguf");
+
+    char *out = NULL;
+    struct cola_err err = {0};
+    assert_int_equal(mf_expand_path("~nonexistentuser/file.txt", "", &FAKE_USERS, &out, &err),
+                     COLA_ENOTFOUND);
+    assert_null(out);
+    assert_string_equal(err.msg,
+                        "failed to find user 'nonexistentuser': user: unknown user nonexistentuser");
+
+    /* the system lookups: "~" is the current user's home */
+    err_clear(&err);
+    assert_int_equal(mf_expand_path("~", "", NULL, &out, &err), 0);
+    assert_true(out[0] == '/');
+    free(out);
+}
+
+static void test_semver(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {"v0.14.0", "v1", "v1.2", "v1.2.3-rc.1+build.5",
+                                     "v1.2.3-0", "v1.2.3-alpha-1", "v1.2.3+001", "v10.20.30"};
+    static const char *const bad[] = {"0.14.0", "v", "v01.2.3", "v1.02", "v1.2.3-", "v1.2.3-01",
+                                      "v1.2.3-a..b", "v1.2.3+", "v1.2-rc", "v1.2.3.4", "v1.2.3 ",
+                                      "vv1", "v1.2.3-é", "v-1"};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        assert_true(mf_semver_valid(ok[i]));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (mf_semver_valid(bad[i]))
+            print_error("%s accepted\n", bad[i]);
+        assert_false(mf_semver_valid(bad[i]));
+    }
+}
+
+/* ------------------------------------------------------- create request */
+
+static int build(const char *text, const char *rel, struct mf_request *r, struct cola_err *err)
+{
+    struct mf_file f;
+    err_clear(err);
+    int rc = mf_parse(text, strlen(text), &f, err);
+    if (rc == 0)
+        rc = mf_request_build(&f, rel, &FAKE_USERS, r, err);
+    else
+        memset(r, 0, sizeof(*r));
+    mf_file_free(&f);
+    return rc;
+}
+
+static char *jdump(const json_t *j)
+{
+    return j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT) : strdup("null");
+}
+
+static void expect_json(const json_t *j, const char *want)
+{
+    char *s = jdump(j);
+    if (strcmp(s, want) != 0)
+        print_error("json %s, want %s\n", s, want);
+    assert_string_equal(s, want);
+    free(s);
+}
+
+/* C1-C4: names, not paths. */
+static void test_request_basic(void **state)
+{
+    (void)state;
+    struct mf_request r;
+    struct cola_err err;
+    assert_int_equal(build("FROM test", "", &r, &err), 0);
+    assert_string_equal(r.from, "test");
+    assert_int_equal(r.files.n + r.drafts.n + r.adapters.n, 0);
+    assert_true(!r.template_ && !r.system && !r.license && !r.parameters && !r.messages);
+    mf_request_free(&r);
+
+    assert_int_equal(build("FROM test\nTEMPLATE some template\n", "", &r, &err), 0);
+    assert_string_equal(r.template_, "some template");
+    mf_request_free(&r);
+
+    assert_int_equal(build("FROM test\nLICENSE single license\nPARAMETER temperature 0.5\n"
+                           "MESSAGE user Hello\n", "", &r, &err), 0);
+    expect_json(r.license, "[\"single license\"]");
+    expect_json(r.parameters, "{\"temperature\":0.5}");
+    expect_json(r.messages, "[{\"content\":\"Hello\",\"role\":\"user\"}]");
+    mf_request_free(&r);
+
+    assert_int_equal(build("FROM test\nPARAMETER temperature 0.5\nPARAMETER top_k 1\n"
+                           "SYSTEM You are a bot.\nLICENSE license1\nLICENSE license2\n"
+                           "MESSAGE user Hello there!\nMESSAGE assistant Hi! How are you?\n",
+                           "", &r, &err), 0);
+    assert_string_equal(r.from, "test");
+    assert_string_equal(r.system, "You are a bot.");
+    expect_json(r.license, "[\"license1\",\"license2\"]");
+    expect_json(r.parameters, "{\"temperature\":0.5,\"top_k\":1}");
+    expect_json(r.messages, "[{\"content\":\"Hello there!\",\"role\":\"user\"},"
+                            "{\"content\":\"Hi! How are you?\",\"role\":\"assistant\"}]");
+    mf_request_free(&r);
+}
+
+static void test_request_rules(void **state)
+{
+    (void)state;
+    struct mf_request r;
+    struct cola_err err;
+    /* last value wins; "" is the same as absent; lists append */
+    assert_int_equal(build("FROM a\nFROM b\nSYSTEM x\nSYSTEM \"\"\nTEMPLATE t1\nTEMPLATE t2\n"
+                           "RENDERER r\nPARSER p\nPARAMETER stop a\nPARAMETER stop b\n"
+                           "PARAMETER seed 1\nPARAMETER seed 2\nMESSAGE user a: b: c\n",
+                           "", &r, &err), 0);
+    assert_string_equal(r.from, "b");
+    assert_null(r.system);
+    assert_string_equal(r.template_, "t2");
+    assert_string_equal(r.renderer, "r");
+    assert_string_equal(r.parser, "p");
+    expect_json(r.parameters, "{\"seed\":2,\"stop\":[\"a\",\"b\"]}");
+    expect_json(r.messages, "[{\"content\":\"a: b: c\",\"role\":\"user\"}]");
+    mf_request_free(&r);
+
+    /* deprecated parameters: a warning, nothing sent */
+    assert_int_equal(build("FROM x\nPARAMETER mirostat 1\nPARAMETER penalize_newline true\n",
+                           "", &r, &err), 0);
+    assert_int_equal(r.n_warnings, 2);
+    assert_string_equal(r.warnings[0], "warning: parameter mirostat is deprecated");
+    assert_string_equal(r.warnings[1], "warning: parameter penalize_newline is deprecated");
+    assert_null(r.parameters);
+    mf_request_free(&r);
+
+    assert_int_equal(build("FROM x\nPARAMETER numa true\n", "", &r, &err), COLA_EINVAL);
+    assert_string_equal(err.msg, "unknown parameter 'numa'");
+    mf_request_free(&r);
+    assert_int_equal(build("FROM x\nPARAMETER temperature hot\n", "", &r, &err), COLA_EINVAL);
+    assert_string_equal(err.msg, "invalid float value [hot]");
+    mf_request_free(&r);
+
+    static const struct {
+        const char *in, *want;
+    } req[] = {{"0.14.0", "0.14.0"}, {"v0.14.0", "0.14.0"}, {"1", "1"},
+               {"0.14", "0.14"},     {"1.2.3-rc1", "1.2.3-rc1"}};
+    char text[256];
+    for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+        snprintf(text, sizeof(text), "FROM x\nREQUIRES %s\n", req[i].in);
+        assert_int_equal(build(text, "", &r, &err), 0);
+        assert_string_equal(r.requires_, req[i].want);
+        mf_request_free(&r);
+    }
+    static const char *const badreq[] = {"bad", "01.2.3", "1.2-rc", "vv1", "1.2.3.4"};
+    for (size_t i = 0; i < sizeof(badreq) / sizeof(badreq[0]); i++) {
+        snprintf(text, sizeof(text), "FROM x\nREQUIRES %s\n", badreq[i]);
+        assert_int_equal(build(text, "", &r, &err), COLA_EINVAL);
+        assert_string_equal(err.msg, "requires must be a valid semver (e.g. 0.14.0)");
+        mf_request_free(&r);
+    }
+}
+
+static void write_file(const char *dir, const char *name, const char *content)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+}
+
+/* C5-C9: local paths, relative to the Modelfile's directory. */
+static void test_request_paths(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    assert_non_null(dir);
+    char *real = realpath(dir, NULL);
+    assert_non_null(real);
+    write_file(real, "n1.gguf", "GGUF one");
+    write_file(real, "n2.gguf", "GGUF two");
+    write_file(real, "draft.gguf", "GGUF draft");
+    struct mf_request r;
+    struct cola_err err;
+    char text[8192], want[8192];
+
+    snprintf(text, sizeof(text), "FROM %s/n1.gguf\nFROM %s/n2.gguf\nFROM %s/n1.gguf\n", real,
+             real, real);
+    assert_int_equal(build(text, "", &r, &err), 0);
+    assert_null(r.from);
+    assert_int_equal(r.files.n, 2);
+    snprintf(want, sizeof(want), "%s/n2.gguf", real);
+    assert_string_equal(r.files.v[1].path, want);
+    assert_false(r.files.v[1].is_dir);
+    mf_request_free(&r);
+
+    assert_int_equal(build("FROM base\nDRAFT ./draft.gguf\n", real, &r, &err), 0);
+    assert_string_equal(r.from, "base");
+    assert_int_equal(r.drafts.n, 1);
+    snprintf(want, sizeof(want), "%s/draft.gguf", real);
+    assert_string_equal(r.drafts.v[0].path, want);
+    mf_request_free(&r);
+
+    assert_int_equal(build("FROM ./n1.gguf\nDRAFT ./n1.gguf\n", real, &r, &err), COLA_EINVAL);
+    snprintf(want, sizeof(want), "DRAFT must not reference the same local path as FROM: %s/n1.gguf",
+             real);
+    assert_string_equal(err.msg, want);
+    mf_request_free(&r);
+
+    assert_int_equal(build("DRAFT .\nFROM .\n", real, &r, &err), COLA_EINVAL);
+    snprintf(want, sizeof(want), "DRAFT must not reference the same local path as FROM: %s", real);
+    assert_string_equal(err.msg, want);
+    mf_request_free(&r);
+
+    /* a symlink to the FROM file is the same local path */
+    char link[4200];
+    snprintf(link, sizeof(link), "%s/alias.gguf", real);
+    assert_int_equal(symlink("n2.gguf", link), 0);
+    assert_int_equal(build("FROM n2.gguf\nDRAFT alias.gguf\n", real, &r, &err), COLA_EINVAL);
+    mf_request_free(&r);
+
+    assert_int_equal(build("FROM .\nADAPTER n1.gguf\nADAPTER n2.gguf\n", real, &r, &err), 0);
+    assert_int_equal(r.files.n, 1);
+    assert_true(r.files.v[0].is_dir);
+    assert_string_equal(r.files.v[0].path, real);
+    assert_int_equal(r.adapters.n, 1);
+    snprintf(want, sizeof(want), "%s/n2.gguf", real);
+    assert_string_equal(r.adapters.v[0].path, want);
+    mf_request_free(&r);
+
+    assert_int_equal(build("FROM x\nADAPTER missing.gguf\n", real, &r, &err), COLA_ENOTFOUND);
+    snprintf(want, sizeof(want), "stat %s/missing.gguf: no such file or directory", real);
+    assert_string_equal(err.msg, want);
+    mf_request_free(&r);
+    assert_int_equal(build("FROM x\nDRAFT missing.gguf\n", real, &r, &err), COLA_ENOTFOUND);
+    assert_string_equal(err.msg, want);
+    mf_request_free(&r);
+    /* a FROM that is neither an existing path nor a model name */
+    assert_int_equal(build("FROM n1.gguf/sub\n", real, &r, &err), COLA_ENOTFOUND);
+    snprintf(want, sizeof(want), "stat %s/n1.gguf/sub: not a directory", real);
+    assert_string_equal(err.msg, want);
+    mf_request_free(&r);
+    /* a missing path is a model name, kept as written */
+    assert_int_equal(build("FROM ./nothere.gguf\n", real, &r, &err), 0);
+    assert_string_equal(r.from, "./nothere.gguf");
+    mf_request_free(&r);
+
+    free(real);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -837,6 +1317,15 @@ int main(void)
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_parse_path),
         cmocka_unit_test(test_string),
+        cmocka_unit_test(test_param_types),
+        cmocka_unit_test(test_param_float),
+        cmocka_unit_test(test_param_int_bool),
+        cmocka_unit_test(test_param_lists),
+        cmocka_unit_test(test_expand_path),
+        cmocka_unit_test(test_semver),
+        cmocka_unit_test(test_request_basic),
+        cmocka_unit_test(test_request_rules),
+        cmocka_unit_test(test_request_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
