@@ -6,12 +6,22 @@
 
 #include "cli/cli.h"
 
+/* Store commands (cmd_list.c, cmd_cp.c, cmd_rm.c); ls is list's alias. */
+extern const struct cli_cmd cli_cmd_list;
+extern const struct cli_cmd cli_cmd_ls;
+extern const struct cli_cmd cli_cmd_cp;
+extern const struct cli_cmd cli_cmd_rm;
+
 static const struct cli_cmd *const commands[] = {
     &cli_cmd_run,
     &cli_cmd_bench,
     &cli_cmd_inspect,
     &cli_cmd_tokenize,
     &cli_cmd_detokenize,
+    &cli_cmd_list,
+    &cli_cmd_ls,
+    &cli_cmd_cp,
+    &cli_cmd_rm,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -263,3 +263,41 @@ int name_normalize_pull(const char *raw, char *out, size_t cap, struct cola_err 
     memcpy(out + n, suffix, 7);
     return 0;
 }
+
+void name_quote(const char *raw, char *out, size_t cap)
+{
+    if (cap < 6) {
+        if (cap)
+            out[0] = '\0';
+        return;
+    }
+    const unsigned char *s = (const unsigned char *)(raw ? raw : "");
+    size_t o = 0;
+    out[o++] = '"';
+    for (; *s; s++) {
+        char esc[8];
+        const unsigned char c = *s;
+        if (c == '"' || c == '\\')
+            snprintf(esc, sizeof(esc), "\\%c", c);
+        else if (c == '\n')
+            snprintf(esc, sizeof(esc), "\\n");
+        else if (c == '\t')
+            snprintf(esc, sizeof(esc), "\\t");
+        else if (c == '\r')
+            snprintf(esc, sizeof(esc), "\\r");
+        else if (c < 0x20 || c == 0x7f)
+            snprintf(esc, sizeof(esc), "\\x%02x", c);
+        else
+            snprintf(esc, sizeof(esc), "%c", c);
+        const size_t k = strlen(esc);
+        if (o + k + 5 > cap) { /* room for `..."` and the NUL */
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        memcpy(out + o, esc, k);
+        o += k;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}

@@ -87,4 +87,10 @@ int name_strip_source(const char *raw, char *base, size_t cap, enum name_source 
  * the legacy "<base>:cloud" / "<base>-cloud" spelling. */
 int name_normalize_pull(const char *raw, char *out, size_t cap, struct cola_err *err);
 
+/* raw as Go's %q prints it (for Ollama's error texts such as
+ * `name "x" is invalid`): in double quotes, with '"' and '\\' escaped and
+ * control bytes written as \n, \t, \r or \xNN; cut short (ending in "...")
+ * if it does not fit in cap. */
+void name_quote(const char *raw, char *out, size_t cap);
+
 #endif

@@ -534,7 +534,8 @@ static int collect_refs(const struct store *s, const char *skip_path, struct dig
         free(c.set.d);
         return err_set(err, rc, "out of memory collecting blob references");
     }
-    qsort(c.set.d, c.set.n, sizeof(*c.set.d), cmp_digest);
+    if (c.set.n > 1)
+        qsort(c.set.d, c.set.n, sizeof(*c.set.d), cmp_digest);
     *out = c.set;
     *corrupt = c.corrupt;
     if (bad_names)

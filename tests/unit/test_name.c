@@ -241,6 +241,19 @@ static void test_source_suffix(void **state)
     assert_int_equal(name_strip_source("llama3", small, sizeof(small), &src, NULL), COLA_ERANGE);
 }
 
+static void test_quote(void **state)
+{
+    (void)state;
+    char q[16];
+    name_quote("a\"b\\c\n", q, sizeof(q));
+    assert_string_equal(q, "\"a\\\"b\\\\c\\n\"");
+    name_quote("x\x01", q, sizeof(q));
+    assert_string_equal(q, "\"x\\x01\"");
+    name_quote("abcdefghijklmnopqrstuvwxyz", q, sizeof(q));
+    assert_string_equal(q, "\"abcdefghij...\"");
+    assert_int_equal(strlen(q), 15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_valid_bare),    cmocka_unit_test(test_part_valid),
         cmocka_unit_test(test_from_filepath), cmocka_unit_test(test_display_shortest),
         cmocka_unit_test(test_equal_fold),    cmocka_unit_test(test_source_suffix),
+        cmocka_unit_test(test_quote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

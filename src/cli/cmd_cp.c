@@ -1,0 +1,80 @@
+/* cmd_cp.c — `cola cp SOURCE DESTINATION`: copy a model's manifest to a new
+ * name (the blobs are shared, not copied), with Ollama's messages:
+ * `copied 'A' to 'B'`, `source "A" is invalid`, `destination "B" is
+ * invalid`, `model "A" not found`.
+ *
+ * Until the daemon exists this works on the store ($OLLAMA_MODELS) directly.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "store/store.h"
+
+extern const struct cli_cmd cli_cmd_cp;
+
+static const char cp_usage[] =
+    "Copy a model\n"
+    "\n"
+    "Usage:\n"
+    "  cola cp SOURCE DESTINATION [flags]\n"
+    "\n"
+    "Flags:\n"
+    "  -h, --help   help for cp\n"
+    "\n"
+    "Environment Variables:\n"
+    "      OLLAMA_MODELS                 The path to the models directory\n";
+
+static int run_cp(int argc, char **argv)
+{
+    const char *args[2];
+    int n = 0;
+    bool dashdash = false;
+    for (int i = 1; i < argc; i++) {
+        if (!dashdash && !strcmp(argv[i], "--")) {
+            dashdash = true;
+            continue;
+        }
+        if (!dashdash && argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error(&cli_cmd_cp, "unknown flag: %s", argv[i]);
+        if (n < 2)
+            args[n] = argv[i];
+        n++;
+    }
+    if (n != 2)
+        return cli_usage_error(&cli_cmd_cp, "accepts 2 arg(s), received %d", n);
+
+    char q[NAME_STR_MAX];
+    struct model_name src, dst;
+    name_parse(args[0], &src);
+    if (!name_valid(&src)) {
+        name_quote(args[0], q, sizeof(q));
+        fprintf(stderr, "Error: source %s is invalid\n", q);
+        return 1;
+    }
+    name_parse(args[1], &dst);
+    if (!name_valid(&dst)) {
+        name_quote(args[1], q, sizeof(q));
+        fprintf(stderr, "Error: destination %s is invalid\n", q);
+        return 1;
+    }
+    struct cola_err err = {0};
+    struct store s;
+    int rc = store_open(&s, NULL, &err);
+    if (!rc)
+        rc = store_copy(&s, &src, &dst, &err);
+    if (rc == COLA_ENOTFOUND) {
+        name_quote(args[0], q, sizeof(q));
+        fprintf(stderr, "Error: model %s not found\n", q);
+        return 1;
+    }
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", err_msg(&err));
+        return 1;
+    }
+    printf("copied '%s' to '%s'\n", args[0], args[1]);
+    return 0;
+}
+
+const struct cli_cmd cli_cmd_cp = {"cp", "Copy a model", cp_usage, run_cp};

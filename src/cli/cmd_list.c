@@ -1,0 +1,213 @@
+/* cmd_list.c — `cola list [PREFIX]` (alias `ls`): the models in the store as
+ * Ollama prints them:
+ *
+ *   NAME            ID              SIZE      MODIFIED
+ *   llama3.2:1b     baf6a787fdff    1.3 GB    2 weeks ago
+ *
+ * Columns are left-aligned and padded to their widest cell, followed by four
+ * spaces (the header's last column by one), exactly as Ollama's tablewriter
+ * settings print them. ID is the first 12 hex of the sha256 of the manifest
+ * bytes; SIZE is format.HumanBytes (decimal units, "-" for cloud stubs);
+ * MODIFIED is format.HumanTime of the manifest's mtime. Newest first. PREFIX
+ * keeps the names that start with it, ignoring case.
+ *
+ * Until the daemon exists this reads the store ($OLLAMA_MODELS) directly.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "store/store.h"
+
+extern const struct cli_cmd cli_cmd_list;
+extern const struct cli_cmd cli_cmd_ls;
+
+static const char list_usage[] =
+    "List models\n"
+    "\n"
+    "Usage:\n"
+    "  cola list [PREFIX] [flags]\n"
+    "\n"
+    "Aliases:\n"
+    "  list, ls\n"
+    "\n"
+    "Flags:\n"
+    "  -h, --help   help for list\n"
+    "\n"
+    "Environment Variables:\n"
+    "      OLLAMA_MODELS                 The path to the models directory\n";
+
+/* Ollama's format.HumanBytes: decimal units; below 10 one decimal unless the
+ * value is whole; from 10 up, truncated to an integer. */
+static void human_bytes(int64_t b, char *out, size_t cap)
+{
+    static const struct {
+        int64_t scale;
+        const char *unit;
+    } units[] = {{1000000000000LL, "TB"}, {1000000000LL, "GB"}, {1000000LL, "MB"}, {1000LL, "KB"}};
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (b < units[i].scale)
+            continue;
+        const double v = (double)b / (double)units[i].scale;
+        if (v >= 10 || v == trunc(v))
+            snprintf(out, cap, "%d %s", (int)v, units[i].unit);
+        else
+            snprintf(out, cap, "%.1f %s", v, units[i].unit);
+        return;
+    }
+    snprintf(out, cap, "%" PRId64 " B", b);
+}
+
+/* Ollama's format.humanDuration of d seconds (d >= 0). */
+static void human_duration(double d, char *out, size_t cap)
+{
+    const long seconds = (long)d;
+    if (seconds < 1) {
+        snprintf(out, cap, "Less than a second");
+        return;
+    }
+    if (seconds == 1) {
+        snprintf(out, cap, "1 second");
+        return;
+    }
+    if (seconds < 60) {
+        snprintf(out, cap, "%ld seconds", seconds);
+        return;
+    }
+    const long minutes = (long)(d / 60);
+    if (minutes == 1) {
+        snprintf(out, cap, "About a minute");
+        return;
+    }
+    if (minutes < 60) {
+        snprintf(out, cap, "%ld minutes", minutes);
+        return;
+    }
+    const long hours = (long)round(d / 3600);
+    if (hours == 1)
+        snprintf(out, cap, "About an hour");
+    else if (hours < 48)
+        snprintf(out, cap, "%ld hours", hours);
+    else if (hours < 24 * 7 * 2)
+        snprintf(out, cap, "%ld days", hours / 24);
+    else if (hours < 24 * 30 * 2)
+        snprintf(out, cap, "%ld weeks", hours / 24 / 7);
+    else if (hours < 24 * 365 * 2)
+        snprintf(out, cap, "%ld months", hours / 24 / 30);
+    else
+        snprintf(out, cap, "%ld years", (long)(d / 3600) / 24 / 365);
+}
+
+/* Ollama's format.HumanTime(t, "Never") relative to now. */
+static void human_time(struct timespec t, struct timespec now, char *out, size_t cap)
+{
+    if (t.tv_sec == 0 && t.tv_nsec == 0) {
+        snprintf(out, cap, "Never");
+        return;
+    }
+    const double delta = (double)(now.tv_sec - t.tv_sec) + (double)(now.tv_nsec - t.tv_nsec) / 1e9;
+    char d[48];
+    if ((long)(delta / 3600) / 24 / 365 < -20) {
+        snprintf(out, cap, "Forever");
+    } else if (delta < 0) {
+        human_duration(-delta, d, sizeof(d));
+        snprintf(out, cap, "%s from now", d);
+    } else {
+        human_duration(delta, d, sizeof(d));
+        snprintf(out, cap, "%s ago", d);
+    }
+}
+
+enum { COLS = 4 };
+
+struct row {
+    const char *cell[COLS];
+    char size[32], modified[64];
+};
+
+static void print_cell(const char *s, size_t width, const char *pad)
+{
+    printf("%-*s%s", (int)width, s, pad);
+}
+
+static void print_table(const struct row *rows, size_t n)
+{
+    static const char *head[COLS] = {"NAME", "ID", "SIZE", "MODIFIED"};
+    size_t w[COLS];
+    for (int c = 0; c < COLS; c++) {
+        w[c] = strlen(head[c]);
+        for (size_t r = 0; r < n; r++)
+            if (strlen(rows[r].cell[c]) > w[c])
+                w[c] = strlen(rows[r].cell[c]);
+    }
+    for (int c = 0; c < COLS; c++)
+        print_cell(head[c], w[c], c == COLS - 1 ? " " : "    ");
+    putchar('\n');
+    for (size_t r = 0; r < n; r++) {
+        for (int c = 0; c < COLS; c++)
+            print_cell(rows[r].cell[c], w[c], "    ");
+        putchar('\n');
+    }
+}
+
+static int run_list(int argc, char **argv)
+{
+    const char *prefix = NULL;
+    bool dashdash = false;
+    for (int i = 1; i < argc; i++) {
+        if (!dashdash && !strcmp(argv[i], "--")) {
+            dashdash = true;
+            continue;
+        }
+        if (!dashdash && argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error(&cli_cmd_list, "unknown flag: %s", argv[i]);
+        if (!prefix)
+            prefix = argv[i]; /* Ollama ignores any further arguments */
+    }
+    struct cola_err err = {0};
+    struct store s;
+    struct store_list l = {0};
+    if (store_open(&s, NULL, &err) || store_list(&s, &l, &err)) {
+        fprintf(stderr, "Error: %s\n", err_msg(&err));
+        return 1;
+    }
+    struct row *rows = calloc(l.n ? l.n : 1, sizeof(*rows));
+    if (!rows) {
+        store_list_free(&l);
+        fprintf(stderr, "Error: out of memory\n");
+        return 1;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    size_t n = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        struct store_model *m = &l.models[i];
+        if (prefix && strncasecmp(m->display, prefix, strlen(prefix)) != 0)
+            continue;
+        struct row *r = &rows[n++];
+        m->digest[12] = '\0';
+        if (m->remote)
+            snprintf(r->size, sizeof(r->size), "-");
+        else
+            human_bytes(m->size, r->size, sizeof(r->size));
+        human_time(m->mtime, now, r->modified, sizeof(r->modified));
+        r->cell[0] = m->display;
+        r->cell[1] = m->digest;
+        r->cell[2] = r->size;
+        r->cell[3] = r->modified;
+    }
+    print_table(rows, n);
+    free(rows);
+    store_list_free(&l);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+const struct cli_cmd cli_cmd_list = {"list", "List models", list_usage, run_list};
+/* Ollama's alias; the same command under its short name. */
+const struct cli_cmd cli_cmd_ls = {"ls", "List models (alias of list)", list_usage, run_list};
