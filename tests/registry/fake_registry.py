@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BLOB = bytes(i % 256 for i in range(10000))
 TOKENS = {"signed-token": "signed", "unsigned-token": "unsigned"}
+UPLOADED = {}  # what "another host" received by PUT, by path
 PORTS = {}
 
 
@@ -86,6 +87,39 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(206, BLOB[s:e + 1], {"Content-Range": "bytes %d-%d/%d" % (s, e, len(BLOB))})
         else:
             self.reply(200, BLOB)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        return self.rfile.read(n) if n else b""
+
+    def do_POST(self):
+        # /v2/up307/m/blobs/uploads/: Ollama's redirected uploads (X-Redirect-Uploads)
+        if self.path.startswith("/v2/up307/m/blobs/uploads/"):
+            return self.reply(202, "", {"Location": "/upload/1?_state=a%3Db"})
+        self.reply(404, "no route")
+
+    def do_PATCH(self):
+        if self.path.startswith("/upload/1?_state=a%3Db"):
+            if self.headers.get("X-Redirect-Uploads") != "1":
+                return self.reply(400, "no X-Redirect-Uploads")
+            cr = self.headers.get("Content-Range", "")
+            self.body()
+            return self.reply(307, "", {"Location": "http://127.0.0.1:%d/put/%s" % (PORTS["B"], cr)})
+        self.reply(404, "no route")
+
+    def do_PUT(self):
+        data = self.body()
+        if self.port() == PORTS["B"]:
+            if self.headers.get("Authorization"):
+                return self.reply(400, "authorization leaked to another host")
+            UPLOADED[self.path] = data
+            return self.reply(200)
+        if self.path.startswith("/upload/1?_state=a%3Db&digest="):
+            d = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["digest"][0]
+            parts = [UPLOADED[k] for k in sorted(UPLOADED, key=lambda k: int(k.split("/")[2].split("-")[0]))]
+            got = "sha256:" + hashlib.sha256(b"".join(parts)).hexdigest()
+            return self.reply(201 if got == d else 400, "" if got == d else "got " + got)
+        self.reply(404, "no route")
 
     def do_HEAD(self):
         self.do_GET()

@@ -820,6 +820,47 @@ static void test_fake_redirects(void **state)
     reg_client_free(c);
 }
 
+/* PATCH answered 307 (Ollama's X-Redirect-Uploads): each part is PUT to the
+ * other host without credentials; the fake checks the assembled digest. */
+static void test_fake_upload_redirect(void **state)
+{
+    (void)state;
+    struct reg_client *c = client(NULL, 0);
+    struct cola_err err;
+    err_clear(&err);
+    char *dir = tu_mkdtemp();
+    unsigned char data[3000];
+    fill(data, sizeof(data), 5);
+    char dig[DIGEST_STR_LEN + 1];
+    sha256_buf(data, sizeof(data), dig);
+    int fd = tmp_file(dir, "src", data, sizeof(data));
+    struct reg_repo r;
+    repo(&r, "up307", "m");
+    bool mounted;
+    char *url = NULL, *next = NULL;
+    assert_int_equal(reg_upload_start(c, &r, dig, NULL, &mounted, &url, &err), 0);
+    char want[96];
+    snprintf(want, sizeof(want), "http://127.0.0.1:%d/upload/1?_state=a%%3Db", g_srv.port);
+    assert_string_equal(url, want); /* relative Location made absolute */
+    for (int off = 0; off < 3000; off += 1000) {
+        if (reg_upload_part(c, url, fd, (uint64_t)off, 1000, NULL, NULL, &next, &err))
+            fail_msg("part: %s", err_msg(&err));
+        assert_string_equal(next, url);
+        free(next);
+    }
+    if (reg_upload_finish(c, url, dig, NULL, &err))
+        fail_msg("finish: %s", err_msg(&err));
+    /* and a digest the parts do not have is refused by the fake */
+    char other[DIGEST_STR_LEN + 1];
+    sha256_buf("x", 1, other);
+    assert_int_equal(reg_upload_finish(c, url, other, NULL, &err), COLA_EIO);
+    free(url);
+    close(fd);
+    tu_rm_rf(dir);
+    free(dir);
+    reg_client_free(c);
+}
+
 static void test_fake_hostile_bodies(void **state)
 {
     (void)state;
@@ -913,6 +954,7 @@ static int run_wire_groups(void)
     const struct CMUnitTest fake[] = {
         cmocka_unit_test(test_fake_auth),
         cmocka_unit_test(test_fake_redirects),
+        cmocka_unit_test(test_fake_upload_redirect),
         cmocka_unit_test(test_fake_hostile_bodies),
         cmocka_unit_test(test_fake_hang),
     };
