@@ -23,6 +23,9 @@ extern const struct cli_cmd cli_cmd_bench;
 extern const struct cli_cmd cli_cmd_inspect;
 extern const struct cli_cmd cli_cmd_tokenize;
 extern const struct cli_cmd cli_cmd_detokenize;
+extern const struct cli_cmd cli_cmd_list;
+extern const struct cli_cmd cli_cmd_cp;
+extern const struct cli_cmd cli_cmd_rm;
 
 /* Print cmd's usage to f. */
 void cli_print_usage(const struct cli_cmd *cmd, FILE *f);

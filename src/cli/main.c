@@ -6,12 +6,6 @@
 
 #include "cli/cli.h"
 
-/* Store commands (cmd_list.c, cmd_cp.c, cmd_rm.c); ls is list's alias. */
-extern const struct cli_cmd cli_cmd_list;
-extern const struct cli_cmd cli_cmd_ls;
-extern const struct cli_cmd cli_cmd_cp;
-extern const struct cli_cmd cli_cmd_rm;
-
 static const struct cli_cmd *const commands[] = {
     &cli_cmd_run,
     &cli_cmd_bench,
@@ -19,18 +13,29 @@ static const struct cli_cmd *const commands[] = {
     &cli_cmd_tokenize,
     &cli_cmd_detokenize,
     &cli_cmd_list,
-    &cli_cmd_ls,
     &cli_cmd_cp,
     &cli_cmd_rm,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* Other names of commands (Ollama's: `ls` for list); help lists them under
+ * each command's "Aliases:". */
+static const struct {
+    const char *alias;
+    const struct cli_cmd *cmd;
+} aliases[] = {
+    {"ls", &cli_cmd_list},
+};
+
 static const struct cli_cmd *find_command(const char *name)
 {
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (!strcmp(commands[i]->name, name))
             return commands[i];
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (!strcmp(aliases[i].alias, name))
+            return aliases[i].cmd;
     return NULL;
 }
 
