@@ -8,6 +8,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/godur.h"
+#include "util/human.h"
 #include "util/strmap.h"
 
 static void test_err_first_wins(void **state)
@@ -160,6 +161,41 @@ static void test_godur(void **state)
     }
 }
 
+/* Ollama's format.HumanBytes and HumanTime test vectors (format/bytes_test.go, time_test.go). */
+static void test_human(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t in;
+        const char *want;
+    } bytes[] = {{0, "0 B"},           {1, "1 B"},           {999, "999 B"},
+                 {1000, "1 KB"},       {1500, "1.5 KB"},     {999999, "999 KB"},
+                 {1000000, "1 MB"},    {1500000, "1.5 MB"},  {999999999, "999 MB"},
+                 {1000000000, "1 GB"}, {1500000000, "1.5 GB"}, {999999999999, "999 GB"},
+                 {1000000000000, "1 TB"}, {1500000000000, "1.5 TB"}, {1999999999999, "2.0 TB"},
+                 {1234, "1.2 KB"},     {1234567, "1.2 MB"},  {1234567890, "1.2 GB"}};
+    char out[64];
+    for (size_t i = 0; i < sizeof(bytes) / sizeof(bytes[0]); i++) {
+        human_bytes(bytes[i].in, out, sizeof(out));
+        assert_string_equal(out, bytes[i].want);
+    }
+    const struct timespec now = {1700000000, 0}, zero = {0, 0};
+    human_time(zero, now, out, sizeof(out));
+    assert_string_equal(out, "Never");
+    human_time((struct timespec){now.tv_sec + 2 * 86400, 0}, now, out, sizeof(out));
+    assert_string_equal(out, "2 days from now");
+    human_time((struct timespec){now.tv_sec - 2 * 86400, 0}, now, out, sizeof(out));
+    assert_string_equal(out, "2 days ago");
+    human_time((struct timespec){now.tv_sec, 500000000}, now, out, sizeof(out));
+    assert_string_equal(out, "Less than a second from now");
+    human_time((struct timespec){now.tv_sec + 30LL * 365 * 86400, 0}, now, out, sizeof(out));
+    assert_string_equal(out, "Forever");
+    human_time((struct timespec){now.tv_sec - 90, 0}, now, out, sizeof(out));
+    assert_string_equal(out, "About a minute ago");
+    human_time((struct timespec){now.tv_sec - 3 * 7 * 86400, 0}, now, out, sizeof(out));
+    assert_string_equal(out, "3 weeks ago");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_strmap_basic),
         cmocka_unit_test(test_vocab_cases_loader),
         cmocka_unit_test(test_godur),
+        cmocka_unit_test(test_human),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
