@@ -50,7 +50,9 @@ static _Noreturn void fail_at(struct parser *p, int rc, size_t pos, const char *
     int line, col;
     gt_position(p->t->src, pos > p->t->src_len ? p->t->src_len : pos, &line, &col);
     line = p->tok[0].line ? p->tok[0].line : line;
-    err_set(p->err, rc, "template: :%d: %s", line, msg);
+    /* Go names only the line; the column is added (0-based, as Go counts it
+     * in execution errors) so the message points at the spot. */
+    err_set(p->err, rc, "template: :%d:%d: %s", line, col, msg);
     if (p->where) {
         p->where->line = line;
         p->where->col = col;
