@@ -26,6 +26,7 @@ extern const struct cli_cmd cli_cmd_detokenize;
 extern const struct cli_cmd cli_cmd_list;
 extern const struct cli_cmd cli_cmd_cp;
 extern const struct cli_cmd cli_cmd_rm;
+extern const struct cli_cmd cli_cmd_create;
 
 /* Print cmd's usage to f. */
 void cli_print_usage(const struct cli_cmd *cmd, FILE *f);

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 
 static const struct cli_cmd *const commands[] = {
+    &cli_cmd_create,
     &cli_cmd_run,
     &cli_cmd_bench,
     &cli_cmd_inspect,

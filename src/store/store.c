@@ -707,6 +707,21 @@ out:
     return rc;
 }
 
+int store_release_blobs(const struct store *s, const struct manifest *m, struct cola_err *err)
+{
+    struct digest_set refs = {0};
+    size_t corrupt = 0;
+    int rc = collect_refs(s, NULL, &refs, &corrupt, NULL, err);
+    if (rc)
+        return rc;
+    if (corrupt)
+        log_warn("%zu corrupt manifest(s): keeping blobs that may be unused", corrupt);
+    else
+        remove_unreferenced(s, m, &refs);
+    free(refs.d);
+    return 0;
+}
+
 int store_copy(const struct store *s, const struct model_name *src,
                const struct model_name *dst, struct cola_err *err)
 {

@@ -124,6 +124,10 @@ void store_list_free(struct store_list *l);
  * when n has no manifest. A corrupt manifest of n is removed too (its blobs
  * are left to store_prune). */
 int store_delete(const struct store *s, const struct model_name *n, struct cola_err *err);
+/* Remove every blob of m (config included) that no manifest in the store
+ * references now: what a model's replaced manifest, or a failed create,
+ * leaves behind. Nothing is removed while any manifest is corrupt. */
+int store_release_blobs(const struct store *s, const struct manifest *m, struct cola_err *err);
 /* Copy src's manifest bytes to dst (blobs are shared, not copied).
  * COLA_ENOTFOUND when src has no manifest. */
 int store_copy(const struct store *s, const struct model_name *src,

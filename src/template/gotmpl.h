@@ -19,8 +19,9 @@
  * than GOTMPL_MAX_STEPS steps or nests {{template}} calls deeper than
  * GOTMPL_MAX_DEPTH stops with an error instead of running on.
  *
- * Errors use Go's texts: parse errors "template: :LINE: MSG" (Go's parse
- * errors carry only the line; the column is in struct gotmpl_error),
+ * Errors use Go's texts: parse errors "template: :LINE:COL: MSG" (Go names
+ * the line only; the 0-based column is added, and is also in struct
+ * gotmpl_error),
  * execution errors "template: :LINE:COL: executing \"NAME\" at <NODE>: MSG".
  *
  * Ownership: a struct gotmpl owns its copy of the source and its tree; free

@@ -1,0 +1,118 @@
+/* cmd_create.c — `cola create MODEL [-f Modelfile]`: parse the Modelfile,
+ * build the create request and make the model in the store ($OLLAMA_MODELS)
+ * with create_model(), printing Ollama's status lines as they happen.
+ * Until the daemon exists this calls the store library directly. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "store/create.h"
+
+static const char usage[] =
+    "Create a model from a Modelfile\n"
+    "\n"
+    "Usage:\n"
+    "  cola create MODEL [flags]\n"
+    "\n"
+    "Flags:\n"
+    "  -f, --file string       Name of the Modelfile (default \"Modelfile\")\n"
+    "  -q, --quantize string   Quantize model to this level (e.g. q4_K_M); not supported yet\n"
+    "  -h, --help              help for create\n"
+    "\n"
+    "Without a Modelfile in the current directory the model is created FROM \".\".\n"
+    "FROM takes a model in the store or a GGUF file; the model's blobs and\n"
+    "manifest are written to the store exactly as Ollama writes them.\n"
+    "\n"
+    "Environment Variables:\n"
+    "      OLLAMA_MODELS                 The path to the models directory\n";
+
+static void print_status(void *user, const char *status)
+{
+    (void)user;
+    fprintf(stderr, "%s\n", status);
+}
+
+static int do_create(const char *name, const char *file, bool file_given)
+{
+    struct cola_err err;
+    err_clear(&err);
+    struct mf_file f = {0};
+    struct mf_request r = {0};
+    struct store s;
+    char dir[PATH_MAX] = "";
+    int rc;
+    struct stat st;
+    if (!file_given && stat(file, &st) != 0) {
+        rc = mf_parse("FROM .", 6, &f, &err); /* Ollama's default when there is no Modelfile */
+    } else {
+        rc = mf_parse_path(file, &f, &err);
+        char copy[PATH_MAX];
+        snprintf(copy, sizeof(copy), "%s", file);
+        snprintf(dir, sizeof(dir), "%s", dirname(copy));
+    }
+    if (!rc)
+        rc = mf_request_build(&f, dir, NULL, &r, &err);
+    for (size_t i = 0; !rc && i < r.n_warnings; i++)
+        fprintf(stderr, "%s\n", r.warnings[i]);
+    if (!rc)
+        rc = store_open(&s, NULL, &err);
+    if (!rc) {
+        fprintf(stderr, "gathering model components\n");
+        rc = create_model(&s, name, &r, print_status, NULL, &err);
+    }
+    if (rc)
+        fprintf(stderr, "Error: %s\n", err_msg(&err));
+    mf_request_free(&r);
+    mf_file_free(&f);
+    return rc ? 1 : 0;
+}
+
+static int run(int argc, char **argv)
+{
+    const char *name = NULL, *file = "Modelfile", *quant = NULL;
+    bool file_given = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = NULL;
+        if (!strcmp(a, "-f") || !strcmp(a, "--file"))
+            dst = &file, file_given = true;
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quantize"))
+            dst = &quant;
+        if (dst) {
+            if (i + 1 >= argc)
+                return cli_usage_error(&cli_cmd_create, "flag needs an argument: %s", a);
+            *dst = argv[++i];
+        } else if (!strncmp(a, "--file=", 7)) {
+            file = a + 7, file_given = true;
+        } else if (!strncmp(a, "--quantize=", 11)) {
+            quant = a + 11;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error(&cli_cmd_create, "unknown flag: %s", a);
+        } else if (name) {
+            return cli_usage_error(&cli_cmd_create, "accepts 1 arg(s), received %d", argc - 1);
+        } else {
+            name = a;
+        }
+    }
+    if (!name)
+        return cli_usage_error(&cli_cmd_create, "accepts 1 arg(s), received 0");
+    if (quant && *quant) {
+        fprintf(stderr, "Error: quantizing while creating (--quantize %s) is not supported yet\n",
+                quant);
+        return 1;
+    }
+    struct model_name n;
+    name_parse(name, &n);
+    if (!name_valid(&n)) {
+        fprintf(stderr, "Error: invalid model name: %s\n", name);
+        return 1;
+    }
+    return do_create(name, file, file_given);
+}
+
+const struct cli_cmd cli_cmd_create = {"create", "Create a model from a Modelfile", usage, run};
