@@ -13,6 +13,8 @@ static const struct cli_cmd *const commands[] = {
     &cli_cmd_inspect,
     &cli_cmd_tokenize,
     &cli_cmd_detokenize,
+    &cli_cmd_pull,
+    &cli_cmd_push,
     &cli_cmd_list,
     &cli_cmd_cp,
     &cli_cmd_rm,
