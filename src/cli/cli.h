@@ -29,6 +29,7 @@ extern const struct cli_cmd cli_cmd_rm;
 extern const struct cli_cmd cli_cmd_create;
 extern const struct cli_cmd cli_cmd_pull;
 extern const struct cli_cmd cli_cmd_push;
+extern const struct cli_cmd cli_cmd_show;
 
 /* Print cmd's usage to f. */
 void cli_print_usage(const struct cli_cmd *cmd, FILE *f);

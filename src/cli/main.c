@@ -8,6 +8,7 @@
 
 static const struct cli_cmd *const commands[] = {
     &cli_cmd_create,
+    &cli_cmd_show,
     &cli_cmd_run,
     &cli_cmd_bench,
     &cli_cmd_inspect,
