@@ -36,6 +36,12 @@ void cli_print_usage(const struct cli_cmd *cmd, FILE *f);
 /* Print "cola CMD: msg" to stderr and return 2 (usage error). */
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Collect the positional arguments of a command without flags (argv[1..];
+ * after "--" everything is positional) into args[0..max) and their count in
+ * *n (it may exceed max). An argument that looks like a flag is a usage
+ * error: returns 2 after printing "unknown flag"; else 0. */
+int cli_positional(const struct cli_cmd *cmd, int argc, char **argv, const char **args, int max,
+                   int *n);
 /* True if arg is -h or --help. */
 int cli_is_help(const char *arg);
 

@@ -30,18 +30,9 @@ static int run_cp(int argc, char **argv)
 {
     const char *args[2];
     int n = 0;
-    bool dashdash = false;
-    for (int i = 1; i < argc; i++) {
-        if (!dashdash && !strcmp(argv[i], "--")) {
-            dashdash = true;
-            continue;
-        }
-        if (!dashdash && argv[i][0] == '-' && argv[i][1])
-            return cli_usage_error(&cli_cmd_cp, "unknown flag: %s", argv[i]);
-        if (n < 2)
-            args[n] = argv[i];
-        n++;
-    }
+    const int urc = cli_positional(&cli_cmd_cp, argc, argv, args, 2, &n);
+    if (urc)
+        return urc;
     if (n != 2)
         return cli_usage_error(&cli_cmd_cp, "accepts 2 arg(s), received %d", n);
 

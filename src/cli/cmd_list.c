@@ -76,17 +76,10 @@ static void print_table(const struct row *rows, size_t n)
 static int run_list(int argc, char **argv)
 {
     const char *prefix = NULL;
-    bool dashdash = false;
-    for (int i = 1; i < argc; i++) {
-        if (!dashdash && !strcmp(argv[i], "--")) {
-            dashdash = true;
-            continue;
-        }
-        if (!dashdash && argv[i][0] == '-' && argv[i][1])
-            return cli_usage_error(&cli_cmd_list, "unknown flag: %s", argv[i]);
-        if (!prefix)
-            prefix = argv[i]; /* Ollama ignores any further arguments */
-    }
+    int n_args = 0;
+    const int urc = cli_positional(&cli_cmd_list, argc, argv, &prefix, 1, &n_args);
+    if (urc)
+        return urc; /* Ollama ignores arguments after the prefix */
     struct cola_err err = {0};
     struct store s;
     struct store_list l = {0};

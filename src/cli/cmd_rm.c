@@ -9,6 +9,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -61,35 +62,29 @@ static int remove_one(const struct store *s, const char *arg)
 static int run_rm(int argc, char **argv)
 {
     int n = 0;
-    bool dashdash = false;
-    for (int i = 1; i < argc; i++) {
-        if (!dashdash && !strcmp(argv[i], "--")) {
-            dashdash = true;
-            continue;
-        }
-        if (!dashdash && argv[i][0] == '-' && argv[i][1])
-            return cli_usage_error(&cli_cmd_rm, "unknown flag: %s", argv[i]);
-        n++;
+    const char **names = calloc((size_t)argc + 1, sizeof(*names));
+    if (!names)
+        return 1;
+    const int urc = cli_positional(&cli_cmd_rm, argc, argv, names, argc, &n);
+    if (urc) {
+        free(names);
+        return urc;
     }
-    if (n < 1)
-        return cli_usage_error(&cli_cmd_rm, "requires at least 1 arg(s), only received 0");
+    int rc = 0;
     struct cola_err err = {0};
     struct store s;
-    if (store_open(&s, NULL, &err)) {
+    if (n < 1) {
+        rc = cli_usage_error(&cli_cmd_rm, "requires at least 1 arg(s), only received 0");
+    } else if (store_open(&s, NULL, &err)) {
         fprintf(stderr, "Error: %s\n", err_msg(&err));
-        return 1;
+        rc = 1;
     }
-    dashdash = false;
-    for (int i = 1; i < argc; i++) {
-        if (!dashdash && !strcmp(argv[i], "--")) {
-            dashdash = true;
-            continue;
-        }
-        if (remove_one(&s, argv[i]))
-            return 1;
+    for (int i = 0; !rc && i < n; i++) {
+        rc = remove_one(&s, names[i]) ? 1 : 0; /* Ollama stops at the first error */
         fflush(stdout);
     }
-    return 0;
+    free(names);
+    return rc;
 }
 
 const struct cli_cmd cli_cmd_rm = {"rm", "Remove a model", rm_usage, run_rm};

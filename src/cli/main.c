@@ -1,6 +1,7 @@
 /* main.c — `cola` entry point: the command table and help. */
 #include <locale.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,6 +79,25 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nRun 'cola help %s' for usage.\n", cmd->name);
     return 2;
+}
+
+int cli_positional(const struct cli_cmd *cmd, int argc, char **argv, const char **args, int max,
+                   int *n)
+{
+    bool dashdash = false;
+    *n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!dashdash && !strcmp(argv[i], "--")) {
+            dashdash = true;
+            continue;
+        }
+        if (!dashdash && argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error(cmd, "unknown flag: %s", argv[i]);
+        if (*n < max)
+            args[*n] = argv[i];
+        (*n)++;
+    }
+    return 0;
 }
 
 int cli_is_help(const char *arg)
