@@ -7,19 +7,20 @@
 
 #include "cli/cli.h"
 
+/* Ollama's commands in Ollama's order, then cola's own. */
 static const struct cli_cmd *const commands[] = {
     &cli_cmd_create,
     &cli_cmd_show,
     &cli_cmd_run,
-    &cli_cmd_bench,
-    &cli_cmd_inspect,
-    &cli_cmd_tokenize,
-    &cli_cmd_detokenize,
     &cli_cmd_pull,
     &cli_cmd_push,
     &cli_cmd_list,
     &cli_cmd_cp,
     &cli_cmd_rm,
+    &cli_cmd_bench,
+    &cli_cmd_inspect,
+    &cli_cmd_tokenize,
+    &cli_cmd_detokenize,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
