@@ -283,6 +283,19 @@ static int base_from_files(struct cr *c, const struct mf_paths *files)
     return 0;
 }
 
+/* FROM sha256:<hex>: a GGUF blob already in the store (as Ollama's
+ * files={"name": digest} after an upload). */
+static int base_from_blob(struct cr *c, const char *digest)
+{
+    char path[PATH_MAX];
+    int rc = store_blob_path(c->s, digest, path, sizeof(path), c->err);
+    if (rc)
+        return rc;
+    if (!store_blob_exists(c->s, digest))
+        return err_set(c->err, COLA_ENOTFOUND, "blob %s not found", digest);
+    return add_gguf_file(c, path, false);
+}
+
 /* ---------------------------------------------------------------- text layers */
 
 static int set_template(struct cr *c, const char *t)
@@ -444,7 +457,9 @@ int create_model(const struct store *s, const char *name, const struct mf_reques
     struct cola_err oerr = {0};
     const bool had_old = store_manifest_load(s, &n, &old, NULL, &oerr) == 0;
     int rc;
-    if (r->from)
+    if (r->from && digest_valid(r->from))
+        rc = base_from_blob(&c, r->from);
+    else if (r->from)
         rc = base_from_model(&c, r->from);
     else if (r->files.n > 0)
         rc = base_from_files(&c, &r->files);

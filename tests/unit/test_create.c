@@ -165,6 +165,13 @@ static void test_from_gguf_exact(void **state)
     manifest_free(&m);
     assert_non_null(strstr(e->statuses, "parsing GGUF\nusing existing layer " D_FGGUF
                                         "\nwriting manifest\nsuccess\n"));
+    /* FROM the blob's digest makes the same model */
+    assert_int_equal(create(e, "byblob", "FROM " D_FGGUF "\n", &err), 0);
+    load(e, "byblob", &m, hex);
+    assert_string_equal(hex, D_MANIFEST);
+    manifest_free(&m);
+    assert_int_equal(create(e, "byblob", "FROM sha256:00000000000000000000000000000000000000000000"
+                                         "00000000000000000000\n", &err), COLA_ENOTFOUND);
 }
 
 static void test_text_layers_exact(void **state)
