@@ -127,6 +127,7 @@ struct log {
     char text[8192];
     int64_t first_model_completed;   /* completed in the first event of the model blob */
     int64_t cancel_after;            /* cancel once the model blob passes this, 0 never */
+    int mid_events;                  /* model blob events strictly between 0 and total */
 };
 
 static int on_event(void *user, const struct xfer_event *ev)
@@ -138,6 +139,7 @@ static int on_event(void *user, const struct xfer_event *ev)
     if (ev->digest && ev->total == (8 << 20)) {
         if (l->first_model_completed < 0)
             l->first_model_completed = ev->completed;
+        l->mid_events += ev->completed > 0 && ev->completed < ev->total;
         if (l->cancel_after && ev->completed >= l->cancel_after)
             return 1;
     }
@@ -163,6 +165,7 @@ static void test_round_trip_resume(void **state)
     struct xfer_opts o = {.insecure = true, .part_size = 1 << 20, .max_parallel = 2};
     struct log l = {.first_model_completed = -1};
     assert_int_equal(push_model(&e->a, e->name, &o, on_event, &l, &err), 0);
+    assert_true(l.mid_events >= 7); /* uploaded in 1 MiB parts */
     assert_non_null(strstr(l.text, "retrieving manifest\npushing "));
     assert_non_null(strstr(l.text, "pushing manifest\nsuccess\n"));
 
@@ -225,6 +228,32 @@ static void test_round_trip_resume(void **state)
     assert_int_not_equal(access(partial, F_OK), 0);
     snprintf(partial, sizeof(partial), "%s-partial-0", path);
     assert_int_not_equal(access(partial, F_OK), 0);
+
+    /* a second repository whose model layer came FROM the first: pushed by
+     * a cross-repository mount (no bytes uploaded: the push reports the
+     * layer complete without a partial step), then pulled back */
+    {
+        char other[160], *mf = NULL;
+        size_t mn = 0;
+        snprintf(other, sizeof(other), "127.0.0.1:%d/test/other:v1", e->port);
+        read_manifest(&e->a, e->name, &mf, &mn);
+        char from[200];
+        snprintf(from, sizeof(from), "\"size\":%d,\"from\":\"%s\"", 8 << 20, e->name);
+        char size_key[40];
+        snprintf(size_key, sizeof(size_key), "\"size\":%d", 8 << 20);
+        char *at = strstr(mf, size_key), edited[4096];
+        assert_non_null(at);
+        snprintf(edited, sizeof(edited), "%.*s%s%s", (int)(at - mf), mf, from, at + strlen(size_key));
+        struct model_name on;
+        name_parse(other, &on);
+        assert_int_equal(store_manifest_write(&e->a, &on, edited, strlen(edited), &err), 0);
+        memset(&l, 0, sizeof(l));
+        l.first_model_completed = -1;
+        assert_int_equal(push_model(&e->a, other, &o, on_event, &l, &err), 0);
+        assert_int_equal(l.mid_events, 0); /* mounted: no part of it was uploaded */
+        assert_int_equal(pull_model(&e->b, other, &o, NULL, NULL, &err), 0);
+        free(mf);
+    }
 
     /* again: every blob a cache hit, nothing to verify */
     memset(&l, 0, sizeof(l));
