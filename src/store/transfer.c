@@ -120,8 +120,10 @@ static int save_part(struct blob_job *j, int i)
     return fs_write_atomic(path, text, (size_t)n, 0644, NULL);
 }
 
-/* Resume from part files when they describe this blob's size; else plan. */
-static void plan_parts(struct blob_job *j, uint64_t total)
+/* Load the part files of an earlier, interrupted fetch: the parts must
+ * follow one another from offset 0. Returns how many were read (0: none)
+ * and the bytes they cover in *covered. */
+static int load_parts(struct blob_job *j, uint64_t *covered_out)
 {
     uint64_t covered = 0;
     int n = 0;
@@ -146,10 +148,13 @@ static void plan_parts(struct blob_job *j, uint64_t total)
         if (!ok)
             break;
     }
-    if (n > 0 && covered == total) {
-        j->n_parts = n;
-        return;
-    }
+    *covered_out = covered;
+    return n;
+}
+
+/* Split total into parts and write every part's state file. */
+static void plan_parts(struct blob_job *j, uint64_t total)
+{
     const uint64_t ps = part_size(j->x, total);
     j->n_parts = 0;
     for (uint64_t off = 0; off < total; j->n_parts++) {
@@ -165,6 +170,35 @@ static void plan_parts(struct blob_job *j, uint64_t total)
      * any point leaves a complete plan to resume from */
     for (int i = 0; i < j->n_parts; i++)
         save_part(j, i);
+    for (int i = j->n_parts; i < XF_MAX_PARTS; i++) { /* an older plan's extra parts */
+        char path[PATH_MAX + 32];
+        part_path(j, i, path, sizeof(path));
+        unlink(path);
+    }
+}
+
+/* The blob's size and its parts: those of an interrupted fetch when its part
+ * files cover its -partial file exactly (no request), else a HEAD for the
+ * size (Content-Length, as Ollama) and a new plan. */
+static int prepare_parts(struct blob_job *j, uint64_t *total)
+{
+    struct stat st;
+    uint64_t covered = 0;
+    const bool have = stat(j->partial, &st) == 0 && S_ISREG(st.st_mode);
+    const int n = have ? load_parts(j, &covered) : 0;
+    if (n > 0 && covered == (uint64_t)st.st_size) {
+        j->n_parts = n;
+        *total = covered;
+        return 0;
+    }
+    int rc = reg_blob_head(j->x->client, &j->x->repo, j->digest, total, j->x->err);
+    if (rc)
+        return rc;
+    if (*total > (uint64_t)INT64_MAX / 2)
+        return err_set(j->x->err, COLA_ERANGE, "%s: size %llu out of range", j->digest,
+                       (unsigned long long)*total);
+    plan_parts(j, *total);
+    return 0;
 }
 
 struct part_cb {
@@ -197,7 +231,8 @@ static int fetch_part(struct blob_job *j, struct reg_client *cl, int i, struct c
         atomic_store(&p->completed, done + wrote);
         atomic_store(&p->inflight, 0);
         save_part(j, i);
-        if (!rc || rc == COLA_ECANCELED || atomic_load(&j->x->cancel) || rc == COLA_ENOTFOUND)
+        if (!rc || rc == COLA_ECANCELED || atomic_load(&j->x->cancel) || rc == COLA_ENOTFOUND ||
+            strstr(err_msg(err), strerror(ENOSPC))) /* a full disk is not transient */
             return rc;
         log_warn("%s part %d: %s; retrying", j->digest, i, err_msg(err));
     }
@@ -253,12 +288,16 @@ static int download(struct xf *x, const struct manifest_layer *l, char *partial,
     snprintf(j->partial, sizeof(j->partial), "%s-partial", final);
     snprintf(partial, cap, "%s", j->partial);
     pthread_mutex_init(&j->mu, NULL);
+    j->fd = -1;
+    uint64_t total = 0;
+    if ((rc = prepare_parts(j, &total)))
+        goto out;
+    /* sparse, at its full size: the parts land at their offsets */
     j->fd = open(j->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (j->fd < 0 || ftruncate(j->fd, (off_t)l->size) != 0) {
+    if (j->fd < 0 || ftruncate(j->fd, (off_t)total) != 0) {
         rc = err_set(x->err, COLA_EIO, "%s: %s", j->partial, strerror(errno));
         goto out;
     }
-    plan_parts(j, (uint64_t)l->size);
     int nth = x->o && x->o->max_parallel > 0 ? x->o->max_parallel : 4;
     nth = nth > j->n_parts ? j->n_parts : nth;
     pthread_t th[16];
@@ -273,7 +312,7 @@ static int download(struct xf *x, const struct manifest_layer *l, char *partial,
         bool running = false;
         for (int i = 0; i < j->n_parts; i++)
             running |= atomic_load(&j->parts[i].completed) < j->parts[i].size;
-        if (emit(x, status, l->digest, l->size, (int64_t)job_done(j)))
+        if (emit(x, status, l->digest, (int64_t)total, (int64_t)job_done(j)))
             rc = COLA_ECANCELED;
         if (!running || rc || j->rc || atomic_load(&x->cancel))
             break;
@@ -285,7 +324,7 @@ static int download(struct xf *x, const struct manifest_layer *l, char *partial,
         rc = j->rc;
         *x->err = j->err;
     }
-    if (!rc && job_done(j) != (uint64_t)l->size)
+    if (!rc && job_done(j) != total)
         rc = err_set(x->err, COLA_EIO, "%s: incomplete download", l->digest);
     if (!rc) {
         for (int i = 0; i < j->n_parts; i++) {
@@ -337,22 +376,72 @@ static int pull_blobs(struct xf *x, const struct manifest *m)
             dup |= !strcmp(digests[k], l->digest);
         if (dup)
             continue;
-        if (store_blob_exists(x->s, l->digest)) {
-            char status[40];
+        char path[PATH_MAX];
+        struct stat st;
+        if (store_blob_path(x->s, l->digest, path, sizeof(path), NULL) == 0 &&
+            stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            char status[40]; /* a cache hit reports the file's size, as Ollama */
             snprintf(status, sizeof(status), "pulling %.12s", l->digest + 7);
-            rc = emit(x, status, l->digest, l->size, l->size);
+            rc = emit(x, status, l->digest, (int64_t)st.st_size, (int64_t)st.st_size);
             continue;
         }
         rc = download(x, l, fetched[nf], sizeof(fetched[nf]));
         digests[nf++] = l->digest;
     }
-    if (!rc && nf)
+    if (!rc) /* announced even when every blob was a cache hit, as Ollama */
         rc = emit(x, "verifying sha256 digest", NULL, 0, 0);
     for (size_t k = 0; !rc && k < nf; k++)
         rc = verify(x, digests[k], fetched[k]);
     free(fetched);
     free(digests);
     return rc;
+}
+
+static bool manifest_has(const struct manifest *m, const char *digest)
+{
+    if (m->has_config && !strcmp(m->config.digest, digest))
+        return true;
+    for (size_t i = 0; i < m->n_layers; i++)
+        if (!strcmp(m->layers[i].digest, digest))
+            return true;
+    return false;
+}
+
+/* Whether the replaced manifest old used a blob the new one m does not. */
+static bool replaced_unused(const struct manifest *old, const struct manifest *m)
+{
+    if (old->has_config && !manifest_has(m, old->config.digest))
+        return true;
+    for (size_t i = 0; i < old->n_layers; i++)
+        if (!manifest_has(m, old->layers[i].digest))
+            return true;
+    return false;
+}
+
+/* OLLAMA_NOPRUNE as envconfig.Bool reads it: spaces and quotes trimmed,
+ * unset or empty → false, strconv.ParseBool's false words → false, any
+ * other value (even unparsable) → true. */
+static bool no_prune(void)
+{
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    const char *v = getenv("OLLAMA_NOPRUNE");
+    if (!v)
+        return false;
+    while (*v == ' ' || (*v >= '\t' && *v <= '\r'))
+        v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || (v[n - 1] >= '\t' && v[n - 1] <= '\r')))
+        n--;
+    while (n && (*v == '"' || *v == '\''))
+        v++, n--;
+    while (n && (v[n - 1] == '"' || v[n - 1] == '\''))
+        n--;
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        if (strlen(no[i]) == n && !strncmp(v, no[i], n))
+            return false;
+    return true;
 }
 
 int pull_model(const struct store *s, const char *name, const struct xfer_opts *o,
@@ -384,10 +473,14 @@ int pull_model(const struct store *s, const char *name, const struct xfer_opts *
     }
     if (!rc)
         rc = store_manifest_write(s, &n, body, len, err);
-    if (!rc && had_old) {
+    if (!rc && had_old && replaced_unused(&old, &m) && !no_prune()) {
+        rc = emit(&x, "removing unused layers", NULL, 0, 0);
         struct cola_err rerr = {0};
-        if (store_release_blobs(s, &old, &rerr))
-            log_warn("pull: removing unused layers: %s", err_msg(&rerr));
+        if (!rc && store_release_blobs(s, &old, &rerr)) {
+            char msg[COLA_ERR_MSG_MAX + 40];
+            snprintf(msg, sizeof(msg), "couldn't remove unused layers: %s", err_msg(&rerr));
+            rc = emit(&x, msg, NULL, 0, 0);
+        }
     }
     if (!rc)
         rc = emit(&x, "success", NULL, 0, 0);
@@ -476,13 +569,16 @@ int push_model(const struct store *s, const char *name, const struct xfer_opts *
     size_t len = 0;
     struct manifest m = {0};
     bool parsed = false;
-    int rc = open_repo(&x, name, &n);
+    int rc = emit(&x, "retrieving manifest", NULL, 0, 0);
     if (!rc)
-        rc = emit(&x, "retrieving manifest", NULL, 0, 0);
-    if (!rc)
+        rc = open_repo(&x, name, &n);
+    if (!rc) {
         rc = store_manifest_read(s, &n, &body, &len, NULL, err);
-    if (!rc && !(rc = manifest_parse(body, len, &m, err)))
-        parsed = true;
+        if (!rc && !(rc = manifest_parse(body, len, &m, err)))
+            parsed = true;
+        if (rc && rc != COLA_ECANCELED)
+            emit(&x, "couldn't retrieve manifest", NULL, 0, 0);
+    }
     const size_t nl = parsed ? m.n_layers + (m.has_config ? 1 : 0) : 0;
     for (size_t i = 0; !rc && i < nl; i++) {
         const struct manifest_layer *l = i < m.n_layers ? &m.layers[i] : &m.config;
