@@ -1,18 +1,19 @@
-/* cmd_pull.c — `cola pull MODEL` and `cola push MODEL` ([--insecure]): move
- * a model between the store ($OLLAMA_MODELS) and its registry with
- * transfer.h, showing Ollama's progress: on a terminal one live bar per
- * blob ("pulling 8eeb52dfb3bb: 100% ▕██████▏ 4.7 GB/4.7 GB  45 MB/s"),
- * otherwise one line per status as it completes. Until the daemon exists
- * these call the store library directly. */
+/* cmd_pull.c — `cola pull MODEL [--insecure]`: fetch a model from the
+ * registry its name points at into the store ($OLLAMA_MODELS) with
+ * transfer.h, showing Ollama's progress (progress.h): a spinner per status
+ * and one bar per blob ("pulling 8eeb52dfb3bb: 100% ▕██▏ 4.7 GB"), live on
+ * a terminal, plain lines otherwise. As Ollama's pull handler, a blob's
+ * first report with nothing done yet is not drawn. Until the daemon exists
+ * this calls the store library directly; /api/pull streams the same
+ * events. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "store/transfer.h"
-#include "util/human.h"
 
 static const char pull_usage[] =
     "Pull a model from a registry\n"
@@ -29,115 +30,67 @@ static const char pull_usage[] =
     "again, and an interrupted pull resumes where it stopped.\n"
     "\n"
     "Environment Variables:\n"
-    "      OLLAMA_MODELS                 The path to the models directory\n";
-
-static const char push_usage[] =
-    "Push a model to a registry\n"
-    "\n"
-    "Usage:\n"
-    "  cola push MODEL [flags]\n"
-    "\n"
-    "Flags:\n"
-    "  -h, --help       help for push\n"
-    "      --insecure   Use an insecure registry\n"
-    "\n"
-    "Environment Variables:\n"
-    "      OLLAMA_MODELS                 The path to the models directory\n";
-
-struct view {
-    bool tty;
-    char last_status[64];
-    char last_digest[80];
-    bool line_open;
-    struct timespec t0;
-};
-
-static double since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void bar_line(struct view *v, const struct xfer_event *e)
-{
-    char done[32], total[32], rate[48] = "";
-    human_bytes(e->completed, done, sizeof(done));
-    human_bytes(e->total, total, sizeof(total));
-    const double pct = e->total > 0 ? 100.0 * (double)e->completed / (double)e->total : 100.0;
-    const double secs = since(&v->t0);
-    if (e->completed < e->total && secs > 0.5) {
-        char r[32];
-        human_bytes((int64_t)((double)e->completed / secs), r, sizeof(r));
-        snprintf(rate, sizeof(rate), "  %s/s", r);
-    }
-    char bar[3 * 25 + 1] = "";
-    const int fill = (int)(pct / 4);
-    for (int i = 0; i < 25; i++)
-        strcat(bar, i < fill ? "\xe2\x96\x88" : " ");
-    fprintf(stderr, "\r\033[K%s: %3.0f%% \xe2\x96\x95%s\xe2\x96\x8f %s/%s%s", e->status, pct, bar,
-            done, total, rate);
-}
+    "      OLLAMA_MODELS                 The path to the models directory\n"
+    "      OLLAMA_NOPRUNE                Do not remove the layers a pull leaves unused\n";
 
 static int on_event(void *user, const struct xfer_event *e)
 {
-    struct view *v = user;
-    const bool blob = e->digest != NULL;
-    const bool same = !strcmp(v->last_status, e->status) &&
-                      !strcmp(v->last_digest, blob ? e->digest : "");
-    if (v->tty) {
-        if (!same && v->line_open)
-            fputc('\n', stderr);
-        if (!same)
-            clock_gettime(CLOCK_MONOTONIC, &v->t0);
-        if (blob) {
-            bar_line(v, e);
-            v->line_open = true;
-        } else {
-            fprintf(stderr, "%s\n", e->status);
-            v->line_open = false;
-        }
-    } else if (!same && !blob) {
-        fprintf(stderr, "%s\n", e->status);
-    } else if (blob && e->completed == e->total) {
-        char total[32];
-        human_bytes(e->total, total, sizeof(total));
-        fprintf(stderr, "%s: 100%% %s\n", e->status, total);
+    struct prog *p = user;
+    if (!e->digest) {
+        prog_status(p, e->status);
+        return 0;
     }
-    snprintf(v->last_status, sizeof(v->last_status), "%s", e->status);
-    snprintf(v->last_digest, sizeof(v->last_digest), "%s", blob ? e->digest : "");
-    if (blob && e->completed == e->total && !v->tty)
-        snprintf(v->last_status, sizeof(v->last_status), "%s (done)", e->status);
-    fflush(stderr);
+    if (e->completed == 0)
+        return 0; /* the "about to start" report: Ollama draws no 0% bar */
+    char msg[48];
+    const char *hex = strncmp(e->digest, "sha256:", 7) ? e->digest : e->digest + 7;
+    snprintf(msg, sizeof(msg), "pulling %.12s:", hex);
+    prog_bar(p, e->digest, msg, e->total, e->completed);
     return 0;
 }
 
-static int run_xfer(const struct cli_cmd *cmd, int argc, char **argv, bool push)
+/* [--insecure[=true|false]] MODEL → *name, o->insecure; 0 or the exit
+ * code of a usage error. (cmd_push.c has the same flags.) */
+static int pull_args(int argc, char **argv, const char **name, struct xfer_opts *o)
+{
+    const char *args[1];
+    char **rest = argv; /* compacted in place: the flags taken out */
+    int nrest = 0, n = 0;
+    bool dashdash = false;
+    for (int i = 0; i < argc; i++) {
+        dashdash |= i > 0 && !strcmp(argv[i], "--");
+        if (i > 0 && !dashdash &&
+            (!strcmp(argv[i], "--insecure") || !strcmp(argv[i], "--insecure=true")))
+            o->insecure = true;
+        else if (i > 0 && !dashdash && !strcmp(argv[i], "--insecure=false"))
+            o->insecure = false;
+        else
+            rest[nrest++] = argv[i];
+    }
+    const int rc = cli_positional(&cli_cmd_pull, nrest, rest, args, 1, &n);
+    if (rc)
+        return rc;
+    if (n != 1)
+        return cli_usage_error(&cli_cmd_pull, "accepts 1 arg(s), received %d", n);
+    *name = args[0];
+    return 0;
+}
+
+static int run_pull(int argc, char **argv)
 {
     const char *name = NULL;
     struct xfer_opts o = {0};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--insecure"))
-            o.insecure = true;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return cli_usage_error(cmd, "unknown flag: %s", argv[i]);
-        else if (name)
-            return cli_usage_error(cmd, "accepts 1 arg(s), received %d", argc - 1);
-        else
-            name = argv[i];
-    }
-    if (!name)
-        return cli_usage_error(cmd, "accepts 1 arg(s), received 0");
-    struct view v = {.tty = isatty(STDERR_FILENO) != 0};
+    int rc = pull_args(argc, argv, &name, &o);
+    if (rc)
+        return rc;
     struct cola_err err;
     err_clear(&err);
     struct store s;
-    int rc = store_open(&s, NULL, &err);
+    struct prog *p = prog_open(isatty(STDERR_FILENO) != 0);
+    rc = store_open(&s, NULL, &err);
     if (!rc)
-        rc = push ? push_model(&s, name, &o, on_event, &v, &err)
-                  : pull_model(&s, name, &o, on_event, &v, &err);
-    if (v.line_open)
-        fputc('\n', stderr);
+        rc = pull_model(&s, name, &o, p ? on_event : NULL, p, &err);
+    prog_close(p);
     if (rc) {
         fprintf(stderr, "Error: %s\n", err_msg(&err));
         return 1;
@@ -145,8 +98,4 @@ static int run_xfer(const struct cli_cmd *cmd, int argc, char **argv, bool push)
     return 0;
 }
 
-static int run_pull(int argc, char **argv) { return run_xfer(&cli_cmd_pull, argc, argv, false); }
-static int run_push(int argc, char **argv) { return run_xfer(&cli_cmd_push, argc, argv, true); }
-
 const struct cli_cmd cli_cmd_pull = {"pull", "Pull a model from a registry", pull_usage, run_pull};
-const struct cli_cmd cli_cmd_push = {"push", "Push a model to a registry", push_usage, run_push};
