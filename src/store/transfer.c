@@ -497,13 +497,25 @@ int pull_model(const struct store *s, const char *name, const struct xfer_opts *
 
 struct push_cb {
     struct xf *x;
-    _Atomic uint64_t done;
+    const struct manifest_layer *l;
+    const char *status;
+    uint64_t off;            /* where the running part starts */
+    struct timespec last;    /* of the last event */
 };
 
+/* Called by the registry client on this thread while a part goes out:
+ * "pushing <hex12>" events every 60 ms, as Ollama's upload ticker. */
 static int on_push_bytes(void *ud, uint64_t done)
 {
     struct push_cb *c = ud;
-    atomic_store(&c->done, done);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const long ns = (now.tv_sec - c->last.tv_sec) * 1000000000L + (now.tv_nsec - c->last.tv_nsec);
+    if (ns >= XF_TICK_NS) {
+        c->last = now;
+        if (emit(c->x, c->status, c->l->digest, c->l->size, (int64_t)(c->off + done)))
+            return 1;
+    }
     return atomic_load(&c->x->cancel);
 }
 
@@ -544,7 +556,8 @@ static int upload(struct xf *x, const struct manifest_layer *l, const char *stat
     const uint64_t total = (uint64_t)l->size, ps = part_size(x, total);
     for (uint64_t off = 0; !rc && off < total;) {
         const uint64_t len = total - off < ps ? total - off : ps;
-        struct push_cb cb = {.x = x};
+        struct push_cb cb = {.x = x, .l = l, .status = status, .off = off};
+        clock_gettime(CLOCK_MONOTONIC, &cb.last);
         char *next = NULL;
         rc = reg_upload_part(x->client, url, fd, off, len, on_push_bytes, &cb, &next, x->err);
         free(url);
