@@ -10,7 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "store/create.h"
 
 static const char usage[] =
@@ -25,16 +28,27 @@ static const char usage[] =
     "  -h, --help              help for create\n"
     "\n"
     "Without a Modelfile in the current directory the model is created FROM \".\".\n"
-    "FROM takes a model in the store or a GGUF file; the model's blobs and\n"
-    "manifest are written to the store exactly as Ollama writes them.\n"
+    "FROM takes a model (pulled from its registry when it is not in the store),\n"
+    "a GGUF file or a blob digest; the model's blobs and manifest are written\n"
+    "to the store exactly as Ollama writes them.\n"
     "\n"
     "Environment Variables:\n"
     "      OLLAMA_MODELS                 The path to the models directory\n";
 
-static void print_status(void *user, const char *status)
+/* Ollama's create display: the pull of a FROM model as `cola pull` draws
+ * it, "copying file sha256:<hex> N%" updated in place while a GGUF is
+ * copied into the store, every other status a spinner line. */
+static int on_event(void *user, const struct xfer_event *e)
 {
-    (void)user;
-    fprintf(stderr, "%s\n", status);
+    struct prog *p = user;
+    if (e->digest && !strcmp(e->status, "copying file")) {
+        char msg[128];
+        const int pct = e->total > 0 ? (int)(100 * e->completed / e->total) : 100;
+        snprintf(msg, sizeof(msg), "copying file %s %d%%", e->digest, pct);
+        prog_status_set(p, msg, e->completed >= e->total);
+        return 0;
+    }
+    return prog_pull_event(p, e);
 }
 
 static int do_create(const char *name, const char *file, bool file_given)
@@ -61,10 +75,13 @@ static int do_create(const char *name, const char *file, bool file_given)
         fprintf(stderr, "%s\n", r.warnings[i]);
     if (!rc)
         rc = store_open(&s, NULL, &err);
+    struct prog *p = NULL;
     if (!rc) {
-        fprintf(stderr, "gathering model components\n");
-        rc = create_model(&s, name, &r, print_status, NULL, &err);
+        p = prog_open(isatty(STDERR_FILENO) != 0);
+        prog_status(p, "gathering model components");
+        rc = create_model(&s, name, &r, NULL, p ? on_event : NULL, p, &err);
     }
+    prog_close(p);
     if (rc)
         fprintf(stderr, "Error: %s\n", err_msg(&err));
     mf_request_free(&r);

@@ -33,22 +33,6 @@ static const char pull_usage[] =
     "      OLLAMA_MODELS                 The path to the models directory\n"
     "      OLLAMA_NOPRUNE                Do not remove the layers a pull leaves unused\n";
 
-static int on_event(void *user, const struct xfer_event *e)
-{
-    struct prog *p = user;
-    if (!e->digest) {
-        prog_status(p, e->status);
-        return 0;
-    }
-    if (e->completed == 0)
-        return 0; /* the "about to start" report: Ollama draws no 0% bar */
-    char msg[48];
-    const char *hex = strncmp(e->digest, "sha256:", 7) ? e->digest : e->digest + 7;
-    snprintf(msg, sizeof(msg), "pulling %.12s:", hex);
-    prog_bar(p, e->digest, msg, e->total, e->completed);
-    return 0;
-}
-
 /* [--insecure[=true|false]] MODEL → *name, o->insecure; 0 or the exit
  * code of a usage error. (cmd_push.c has the same flags.) */
 static int pull_args(int argc, char **argv, const char **name, struct xfer_opts *o)
@@ -89,7 +73,7 @@ static int run_pull(int argc, char **argv)
     struct prog *p = prog_open(isatty(STDERR_FILENO) != 0);
     rc = store_open(&s, NULL, &err);
     if (!rc)
-        rc = pull_model(&s, name, &o, p ? on_event : NULL, p, &err);
+        rc = pull_model(&s, name, &o, p ? prog_pull_event : NULL, p, &err);
     prog_close(p);
     if (rc) {
         fprintf(stderr, "Error: %s\n", err_msg(&err));

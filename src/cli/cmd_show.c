@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "store/blobs_json.h"
 #include "store/show.h"
 #include "util/buf.h"
 #include "util/gojson.h"
@@ -169,6 +170,38 @@ static const char *str(json_t *o, const char *k)
     return s ? s : "";
 }
 
+/* Ollama's "Projector" section: architecture, parameters (HumanNumber),
+ * and the vision/audio embedding length and projection dimensions. */
+static void show_projector(json_t *pi, struct table *t)
+{
+    if (!json_is_object(pi))
+        return;
+    char num[64];
+    const char *arch = str(pi, "general.architecture");
+    if (*arch)
+        row(t, "architecture", arch, NULL, NULL);
+    json_t *pc = json_object_get(pi, "general.parameter_count");
+    if (json_is_number(pc)) {
+        bjson_human_number((uint64_t)json_number_value(pc), num, sizeof(num));
+        row(t, "parameters", num, NULL, NULL);
+    }
+    static const char *const keys[2][2] = {{"embedding_length", "embedding length"},
+                                           {"projection_dim", "dimensions"}};
+    for (int i = 0; i < 2; i++) {
+        for (int m = 0; m < 2; m++) {
+            char k[200];
+            snprintf(k, sizeof(k), "%s.%s.%s", arch, m ? "audio" : "vision", keys[i][0]);
+            json_t *v = json_object_get(pi, k);
+            if (json_is_number(v)) {
+                gojson_format_float(json_number_value(v), 'f', num, sizeof(num));
+                row(t, keys[i][1], num, NULL, NULL);
+                break;
+            }
+        }
+    }
+    render("Projector", t);
+}
+
 static void show_info(json_t *r, bool verbose)
 {
     static struct table t;
@@ -205,6 +238,7 @@ static void show_info(json_t *r, bool verbose)
         json_array_foreach(caps, i, v) { row(&t, json_string_value(v), NULL, NULL, NULL); }
         render("Capabilities", &t);
     }
+    show_projector(json_object_get(r, "projector_info"), &t);
     const char *params = str(r, "parameters");
     if (*params) {
         char *copy = strdup(params), *save = NULL;

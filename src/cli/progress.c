@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/transfer.h"
 #include "util/human.h"
 
 #define PROG_MAX_LINES 512
@@ -310,6 +311,27 @@ void prog_status(struct prog *p, const char *status)
     pthread_mutex_unlock(&p->mu);
 }
 
+void prog_status_set(struct prog *p, const char *message, bool final)
+{
+    if (!p || !message)
+        return;
+    pthread_mutex_lock(&p->mu);
+    if (p->spinner < 0 && p->n < PROG_MAX_LINES) {
+        struct line *l = &p->lines[p->n];
+        l->started = now_s();
+        p->spinner = p->n++;
+    }
+    if (p->spinner >= 0)
+        snprintf(p->lines[p->spinner].message, sizeof(p->lines[p->spinner].message), "%s",
+                 message);
+    snprintf(p->last_status, sizeof(p->last_status), "%s", message);
+    if (!p->tty && final) {
+        fprintf(stderr, "%s\n", message);
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* Bar.Set: clamp, stop at the end, one rate bucket a second at most. */
 static void bar_set(struct line *l, int64_t v, double now)
 {
@@ -383,4 +405,20 @@ void prog_close(struct prog *p)
     pthread_mutex_destroy(&p->mu);
     free(p->lines);
     free(p);
+}
+
+int prog_pull_event(void *user, const struct xfer_event *e)
+{
+    struct prog *p = user;
+    if (!e->digest) {
+        prog_status(p, e->status);
+        return 0;
+    }
+    if (e->completed == 0)
+        return 0; /* the "about to start" report: Ollama draws no 0% bar */
+    char msg[48];
+    const char *hex = strncmp(e->digest, "sha256:", 7) ? e->digest : e->digest + 7;
+    snprintf(msg, sizeof(msg), "pulling %.12s:", hex);
+    prog_bar(p, e->digest, msg, e->total, e->completed);
+    return 0;
 }

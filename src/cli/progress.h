@@ -33,6 +33,10 @@ struct prog *prog_open(bool tty);
 /* A new status: stops the running spinner and starts one for status,
  * unless status equals the last one (as Ollama's handlers compare). */
 void prog_status(struct prog *p, const char *status);
+/* Change the running spinner's message in place (Ollama's SetMessage:
+ * "copying file sha256:… 42%"), starting a spinner when none runs. Off a
+ * terminal the message is printed only when final. */
+void prog_status_set(struct prog *p, const char *message, bool final);
 /* Set the bar keyed by key (a digest) to completed of total, creating it
  * with message the first time; stops the running spinner. */
 void prog_bar(struct prog *p, const char *key, const char *message, int64_t total,
@@ -40,6 +44,13 @@ void prog_bar(struct prog *p, const char *key, const char *message, int64_t tota
 /* Stop: spinners stop, the lines are drawn a last time and a newline ends
  * them (Ollama's Progress.Stop). Frees p. NULL is a no-op. */
 void prog_close(struct prog *p);
+
+/* An xfer_progress_fn (store/transfer.h) drawing a pull on the display p
+ * (user): statuses as spinners, each blob as "pulling <hex12>:" bar (a
+ * blob's first report with nothing done is not drawn, as Ollama's pull
+ * handler). Always returns 0. */
+struct xfer_event;
+int prog_pull_event(void *user, const struct xfer_event *e);
 
 /* Ollama's bar line for the given state, for a terminal of width columns,
  * into out (truncated to cap). Exposed for the display and its tests. */

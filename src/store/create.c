@@ -35,8 +35,9 @@ struct cr {
     struct cr_layer *l;
     size_t n, cap;
     struct manifest created;   /* blobs this call named: removed again on failure */
-    create_progress_fn fn;
+    xfer_progress_fn fn;
     void *user;
+    const struct xfer_opts *pull;
     struct cola_err *err;
     /* config pieces */
     struct bjson_gguf_info info;
@@ -48,8 +49,23 @@ struct cr {
 
 static void progress(struct cr *c, const char *status)
 {
+    const struct xfer_event ev = {.status = status};
     if (c->fn)
-        c->fn(c->user, status);
+        c->fn(c->user, &ev);
+}
+
+struct copy_report {
+    struct cr *c;
+    const char *digest;
+    int64_t total;
+};
+
+static void copy_progress(void *user, uint64_t done)
+{
+    const struct copy_report *r = user;
+    const struct xfer_event ev = {"copying file", r->digest, r->total, (int64_t)done};
+    if (r->c->fn)
+        r->c->fn(r->c->user, &ev);
 }
 
 static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
@@ -200,9 +216,16 @@ static int base_from_model(struct cr *c, const char *from)
         return err_set(c->err, COLA_EINVAL, "invalid model name");
     struct manifest m;
     int rc = store_manifest_load(c->s, &fn, &m, NULL, c->err);
-    if (rc == COLA_ENOTFOUND)
-        return err_set(c->err, COLA_ENOTFOUND, "model \"%s\" not found, try pulling it first",
-                       from);
+    if (rc == COLA_ENOTFOUND) {
+        /* not in the store: pull it, as Ollama's parseFromModel does */
+        err_clear(c->err);
+        char full[NAME_STR_MAX];
+        name_string(&fn, full, sizeof(full));
+        const struct xfer_opts none = {0};
+        rc = pull_model(c->s, full, c->pull ? c->pull : &none, c->fn, c->user, c->err);
+        if (!rc)
+            rc = store_manifest_load(c->s, &fn, &m, NULL, c->err);
+    }
     if (rc)
         return rc;
     char short_name[NAME_STR_MAX];
@@ -249,7 +272,10 @@ static int add_gguf_file(struct cr *c, const char *path, bool adapter)
     if (rc)
         return rc;
     if (!store_blob_exists(c->s, digest)) {
-        if ((rc = store_blob_put_file(c->s, path, digest, NULL, NULL, c->err)) ||
+        struct copy_report rep = {c, digest, (int64_t)size};
+        copy_progress(&rep, 0);
+        if ((rc = store_blob_put_file_cb(c->s, path, digest, NULL, NULL, copy_progress, &rep,
+                                         c->err)) ||
             (rc = note_created(c, digest)))
             return rc;
     }
@@ -443,13 +469,14 @@ static void cr_free(struct cr *c)
 }
 
 int create_model(const struct store *s, const char *name, const struct mf_request *r,
-                 create_progress_fn fn, void *user, struct cola_err *err)
+                 const struct xfer_opts *pull, xfer_progress_fn fn, void *user,
+                 struct cola_err *err)
 {
     struct model_name n;
     name_parse(name, &n);
     if (!name_valid(&n))
         return err_set(err, COLA_EINVAL, "invalid model name");
-    struct cr c = {.s = s, .fn = fn, .user = user, .err = err};
+    struct cr c = {.s = s, .fn = fn, .user = user, .pull = pull, .err = err};
     c.renderer = dup_or_null(r->renderer);
     c.parser = dup_or_null(r->parser);
     c.requires_ = dup_or_null(r->requires_);

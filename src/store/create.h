@@ -1,7 +1,8 @@
 /* create.h — make a model in the store from a create request (a Modelfile's
  * mf_request), as Ollama's server does (STORE.md §5):
  *
- *   base layers   FROM a model in the store: every layer of its manifest,
+ *   base layers   FROM a model (pulled from its registry first when it is not
+ *                 in the store, as Ollama's parseFromModel): every layer of its manifest,
  *                 `from` = its shortest name, with its config's renderer,
  *                 parser, requires, model_format and capabilities; or FROM
  *                 GGUF files: each stored as a blob (hashed while copied) and
@@ -22,7 +23,9 @@
  * given the model keeps the GGUF's tokenizer.chat_template (no template
  * layer is added; the chat code renders the GGUF's Jinja template).
  *
- * Progress: fn(user, status) with Ollama's status strings — "parsing GGUF",
+ * Progress: fn(user, event) with Ollama's status strings — the pull's events
+ * when FROM is pulled, {"copying file", digest, total, completed} while a
+ * GGUF file is copied into the store (the CLI's "copying file sha256:… N%"), "parsing GGUF",
  * "using existing layer sha256:<hex>", "creating new layer sha256:<hex>",
  * "writing manifest", "success".
  *
@@ -36,12 +39,15 @@
 
 #include "store/modelfile.h"
 #include "store/store.h"
+#include "store/transfer.h"
 #include "util/err.h"
 
-typedef void (*create_progress_fn)(void *user, const char *status);
-
-/* Create (or replace) the model `name` from r. fn may be NULL. */
+/* Create (or replace) the model `name` from r. pull: the registry options
+ * for pulling a FROM model that is not in the store (NULL: the defaults,
+ * https, as Ollama's create). fn may be NULL; its return value is ignored
+ * except while pulling (nonzero cancels the pull). */
 int create_model(const struct store *s, const char *name, const struct mf_request *r,
-                 create_progress_fn fn, void *user, struct cola_err *err);
+                 const struct xfer_opts *pull, xfer_progress_fn fn, void *user,
+                 struct cola_err *err);
 
 #endif

@@ -76,7 +76,9 @@ static json_t *array_json(const struct gguf_value *v)
     return a;
 }
 
-static int model_info(const char *path, bool verbose, json_t *resp, struct cola_err *err)
+/* key "model_info" (with the tensors when verbose) or "projector_info". */
+static int model_info(const char *path, bool verbose, const char *key_out, json_t *resp,
+                      struct cola_err *err)
 {
     struct gguf_file *g = NULL;
     int rc = gguf_open(path, &g, err);
@@ -95,7 +97,8 @@ static int model_info(const char *path, bool verbose, json_t *resp, struct cola_
                                 : scalar_json(&kv->val));
     }
     uint64_t params = 0;
-    json_t *tensors = verbose ? json_array() : NULL;
+    const bool projector = !strcmp(key_out, "projector_info");
+    json_t *tensors = verbose && !projector ? json_array() : NULL;
     for (int64_t i = 0; i < gguf_tensor_count(g); i++) {
         const struct gguf_tensor *t = gguf_tensor_at(g, i);
         params += (uint64_t)gguf_tensor_nelements(t);
@@ -108,7 +111,7 @@ static int model_info(const char *path, bool verbose, json_t *resp, struct cola_
                                                  qt_type_name(t->type), "shape", shape));
     }
     json_object_set_new(info, "general.parameter_count", json_integer((json_int_t)params));
-    json_object_set_new(resp, "model_info", info);
+    json_object_set_new(resp, key_out, info);
     if (tensors)
         json_object_set_new(resp, "tensors", tensors);
     gguf_close(g);
@@ -260,7 +263,7 @@ int show_model(const struct store *s, const char *name, bool verbose, json_t **o
            *licenses = json_array(), *cfg = NULL;
     struct buf lic;
     buf_init(&lic, SHOW_TEXT_MAX);
-    char model_path[PATH_MAX] = "", *text = NULL;
+    char model_path[PATH_MAX] = "", proj_path[PATH_MAX] = "", *text = NULL;
     const char *parent = NULL;
     bool projector = false;
     json_object_set_new(resp, "template", json_string(""));
@@ -273,6 +276,8 @@ int show_model(const struct store *s, const char *name, bool verbose, json_t **o
             parent = l->from;
         } else if (!strcmp(kind, "projector")) {
             projector = true;
+            if (!proj_path[0])
+                rc = store_blob_path(s, l->digest, proj_path, sizeof(proj_path), err);
         } else if (!strcmp(kind, "template") || !strcmp(kind, "prompt") ||
                    !strcmp(kind, "system") || !strcmp(kind, "license")) {
             if ((rc = read_layer(s, l->digest, &text, err)))
@@ -345,7 +350,9 @@ int show_model(const struct store *s, const char *name, bool verbose, json_t **o
             }
         }
         if (model_path[0])
-            rc = model_info(model_path, verbose, resp, err);
+            rc = model_info(model_path, verbose, "model_info", resp, err);
+        if (!rc && proj_path[0])
+            rc = model_info(proj_path, verbose, "projector_info", resp, err);
     }
     json_decref(params);
     json_decref(messages);

@@ -14,6 +14,8 @@
  *                tokenizer.chat_template) and general.parameter_count;
  *                arrays only when verbose (else null, as Ollama)
  *   tensors      (verbose) [{name, type, shape}]
+ *   projector_info  the first projector layer's metadata, the same way
+ *                (only when the model has one)
  *   capabilities ["completion", "tools" (template uses .Tools), "insert"
  *                 (.Suffix), "vision" (a projector layer)]
  *   modified_at  the manifest's mtime (RFC 3339)

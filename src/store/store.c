@@ -136,6 +136,13 @@ fail:
 int store_blob_put_fd(const struct store *s, int fd, const char *want,
                       char got[DIGEST_STR_LEN + 1], uint64_t *size, struct cola_err *err)
 {
+    return store_blob_put_fd_cb(s, fd, want, got, size, NULL, NULL, err);
+}
+
+int store_blob_put_fd_cb(const struct store *s, int fd, const char *want,
+                         char got[DIGEST_STR_LEN + 1], uint64_t *size, store_copy_fn fn,
+                         void *user, struct cola_err *err)
+{
     if (want && !digest_valid(want))
         return err_set(err, COLA_EINVAL, "invalid digest format");
     char tmp[PATH_MAX], dig[DIGEST_STR_LEN + 1];
@@ -176,6 +183,8 @@ int store_blob_put_fd(const struct store *s, int fd, const char *want,
             goto fail;
         }
         total += (uint64_t)r;
+        if (fn)
+            fn(user, total);
     }
     free(chunk);
     if ((rc = sha256_final(&h, dig))) {
@@ -199,6 +208,13 @@ fail:
 int store_blob_put_file(const struct store *s, const char *path, const char *want,
                         char got[DIGEST_STR_LEN + 1], uint64_t *size, struct cola_err *err)
 {
+    return store_blob_put_file_cb(s, path, want, got, size, NULL, NULL, err);
+}
+
+int store_blob_put_file_cb(const struct store *s, const char *path, const char *want,
+                           char got[DIGEST_STR_LEN + 1], uint64_t *size, store_copy_fn fn,
+                           void *user, struct cola_err *err)
+{
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return err_set(err, errno == ENOENT ? COLA_ENOTFOUND : COLA_EIO, "open %s: %s", path,
@@ -208,7 +224,7 @@ int store_blob_put_file(const struct store *s, const char *path, const char *wan
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         rc = err_set(err, COLA_EIO, "%s: not a regular file", path);
     else
-        rc = store_blob_put_fd(s, fd, want, got, size, err);
+        rc = store_blob_put_fd_cb(s, fd, want, got, size, fn, user, err);
     close(fd);
     return rc;
 }

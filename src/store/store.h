@@ -71,6 +71,15 @@ int store_blob_put_fd(const struct store *s, int fd, const char *want,
                       char got[DIGEST_STR_LEN + 1], uint64_t *size, struct cola_err *err);
 int store_blob_put_file(const struct store *s, const char *path, const char *want,
                         char got[DIGEST_STR_LEN + 1], uint64_t *size, struct cola_err *err);
+/* The same, calling fn(user, bytes copied so far) after every chunk (1 MiB)
+ * for a progress display. */
+typedef void (*store_copy_fn)(void *user, uint64_t done);
+int store_blob_put_fd_cb(const struct store *s, int fd, const char *want,
+                         char got[DIGEST_STR_LEN + 1], uint64_t *size, store_copy_fn fn,
+                         void *user, struct cola_err *err);
+int store_blob_put_file_cb(const struct store *s, const char *path, const char *want,
+                           char got[DIGEST_STR_LEN + 1], uint64_t *size, store_copy_fn fn,
+                           void *user, struct cola_err *err);
 int store_blob_put_buf(const struct store *s, const void *data, size_t n, const char *want,
                        char got[DIGEST_STR_LEN + 1], struct cola_err *err);
 

@@ -28,6 +28,10 @@ MF
 "$COLA" create stories >"$tmp/out" 2>"$tmp/err" || fail "create exited $?: $(cat "$tmp/err")"
 grep -qx "success" "$tmp/err" || fail "no success line: $(cat "$tmp/err")"
 grep -q "^creating new layer sha256:" "$tmp/err" || fail "no new layers reported"
+# Ollama's order: the file copied into the store (its digest), then the server's statuses
+mdig=$(sha256sum "$model" | cut -d' ' -f1)
+head -4 "$tmp/err" | cmp -s - <(printf 'gathering model components\ncopying file sha256:%s 100%%\nparsing GGUF\nusing existing layer sha256:%s\n' "$mdig" "$mdig") ||
+  fail "create's first lines: $(head -4 "$tmp/err")"
 man="$OLLAMA_MODELS/manifests/registry.ollama.ai/library/stories/latest"
 [ -f "$man" ] || fail "manifest not at $man"
 for b in "$OLLAMA_MODELS"/blobs/*; do
@@ -76,8 +80,12 @@ expect_exit 1 "Error:" "$COLA" create stories -f Bad2
 expect_exit 1 "invalid model name" "$COLA" create 'no good!' -f Modelfile2
 expect_exit 1 "no FROM line" "$COLA" create x -f /dev/null
 expect_exit 1 "open missing" "$COLA" create x -f missing
-printf 'FROM nosuchmodel\n' >Bad3
-expect_exit 1 "nosuchmodel" "$COLA" create x -f Bad3
+# FROM a model not in the store is pulled first (a closed local port here:
+# no test reaches the network); the failed pull creates nothing
+printf 'FROM 127.0.0.1:1/x/nosuchmodel\n' >Bad3
+expect_exit 1 "pull model manifest: GET https://127.0.0.1:1/v2/x/nosuchmodel/manifests/latest" \
+  "$COLA" create x -f Bad3
+{ "$COLA" create x -f Bad3 2>&1 || true; } | grep -qx 'pulling manifest' || fail "create FROM a missing model did not pull"
 expect_exit 1 "not supported yet" "$COLA" create stories -q q4_K_M
 expect_exit 2 "accepts 1 arg" "$COLA" create
 snap >"$tmp/after"

@@ -76,4 +76,37 @@ expect_exit 1 "only one of '--license', '--modelfile', '--parameters', '--system
 expect_exit 1 "model 'nope' not found" "$COLA" show nope
 expect_exit 1 "invalid model name" "$COLA" show 'bad name!'
 expect_exit 2 "accepts 1 arg" "$COLA" show
+# ---- a model with a projector (an mmproj GGUF written here): the vision
+# capability and Ollama's Projector section
+need_cmd python3 "needed to write a projector GGUF"
+python3 - "$tmp/proj.gguf" <<'PY'
+import struct, sys
+def s(x):
+    b = x.encode()
+    return struct.pack('<Q', len(b)) + b
+kv = [('general.architecture', 8, s('clip')), ('general.type', 8, s('mmproj')),
+      ('clip.vision.embedding_length', 4, struct.pack('<I', 1024)),
+      ('clip.vision.projection_dim', 4, struct.pack('<I', 2048))]
+out = b'GGUF' + struct.pack('<IQQ', 3, 0, len(kv))
+for k, t, v in kv:
+    out += s(k) + struct.pack('<I', t) + v
+open(sys.argv[1], 'wb').write(out)
+PY
+printf 'FROM %s\nFROM ./proj.gguf\n' "$model" >Modelfile.vis
+"$COLA" create vis -f Modelfile.vis 2>/dev/null || fail "create with a projector failed"
+"$COLA" show vis >"$tmp/out" || fail "show vis failed"
+sed -n '/^  Capabilities/,$p' "$tmp/out" >"$tmp/got"
+cat >"$tmp/want" <<'TXT'
+  Capabilities
+    completion    
+    vision        
+
+  Projector
+    architecture        clip    
+    parameters          0       
+    embedding length    1024    
+    dimensions          2048    
+
+TXT
+cmp -s "$tmp/got" "$tmp/want" || fail "projector show: $(diff "$tmp/want" "$tmp/got")"
 echo "show: all checks passed"

@@ -7,7 +7,8 @@
  * was missing (the registry counts the bytes it sent), without a HEAD;
  * stale part files whose -partial is gone are ignored; a pull that
  * replaces a manifest removes the blobs only the old one used ("removing
- * unused layers"), unless OLLAMA_NOPRUNE. Skips without python3. */
+ * unused layers"), unless OLLAMA_NOPRUNE; create FROM a model not in the
+ * store pulls it first. Skips without python3. */
 #include "testutil.h"
 
 #include <signal.h>
@@ -18,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/gguf.h"
+#include "store/create.h"
 #include "store/transfer.h"
 
 struct env {
@@ -438,6 +441,76 @@ static void test_replaced_manifest_prunes(void **state)
     assert_string_equal(err_msg(&err), "pull model manifest: file does not exist");
 }
 
+/* create FROM a model that is not in the store pulls it first, as Ollama's
+ * parseFromModel does; FROM a name the registry lacks fails with the pull's
+ * error and creates nothing. */
+static void test_create_from_pulls(void **state)
+{
+    struct env *e = *state;
+    if (!e) {
+        skip();
+        return;
+    }
+    char path[700], gg[DIGEST_STR_LEN + 1], cfg[DIGEST_STR_LEN + 1], name[200], mf[300];
+    snprintf(path, sizeof(path), "%s/base.gguf", e->dir);
+    struct gguf_writer *w = gguf_writer_new();
+    assert_non_null(w);
+    assert_int_equal(gguf_writer_set_str(w, "general.architecture", "test"), 0);
+    struct cola_err err = {0};
+    assert_int_equal(gguf_writer_write(w, path, &err), 0);
+    gguf_writer_free(w);
+    size_t n = 0;
+    char *bytes = tu_read_file(path, &n);
+    assert_non_null(bytes);
+    assert_int_equal(sha256_buf(bytes, n, gg), 0);
+    assert_int_equal(sha256_buf("{}", 2, cfg), 0);
+    reg_blob(e, gg, bytes, n);
+    reg_blob(e, cfg, "{}", 2);
+    const long sz[] = {(long)n};
+    const char *ls[] = {gg};
+    reg_manifest(e, "base", "v1", cfg, 2, ls, sz, 1);
+    free(bytes);
+
+    struct cancel c = {.first = -1, .total = -5};
+    name_of(e, "base:v1", name, sizeof(name));
+    snprintf(mf, sizeof(mf), "FROM %s\nSYSTEM be brief\n", name);
+    struct mf_file f;
+    struct mf_request r;
+    assert_int_equal(mf_parse(mf, strlen(mf), &f, &err), 0);
+    assert_int_equal(mf_request_build(&f, e->dir, NULL, &r, &err), 0);
+    assert_int_equal(create_model(&e->s, "derived", &r, &opts, on_event, &c, &err), 0);
+    assert_non_null(strstr(c.text, "pulling manifest\n"));
+    assert_non_null(strstr(c.text, "using existing layer "));
+    assert_non_null(strstr(c.text, "creating new layer "));
+    assert_non_null(strstr(c.text, "writing manifest\nsuccess\n"));
+    assert_true(store_blob_exists(&e->s, gg));
+    struct model_name mn;
+    struct manifest m;
+    name_parse(name, &mn);
+    assert_int_equal(store_manifest_load(&e->s, &mn, &m, NULL, &err), 0); /* the pulled model */
+    manifest_free(&m);
+    name_parse("derived", &mn);
+    assert_int_equal(store_manifest_load(&e->s, &mn, &m, NULL, &err), 0);
+    assert_int_equal(m.n_layers, 2);
+    assert_string_equal(m.layers[0].digest, gg);
+    manifest_free(&m);
+    mf_request_free(&r);
+    mf_file_free(&f);
+
+    /* a FROM the registry does not have: the pull's error, nothing created */
+    name_of(e, "base:none", name, sizeof(name));
+    snprintf(mf, sizeof(mf), "FROM %s\n", name);
+    assert_int_equal(mf_parse(mf, strlen(mf), &f, &err), 0);
+    assert_int_equal(mf_request_build(&f, e->dir, NULL, &r, &err), 0);
+    err_clear(&err);
+    assert_int_equal(create_model(&e->s, "other", &r, &opts, NULL, NULL, &err), COLA_ENOTFOUND);
+    assert_string_equal(err_msg(&err), "pull model manifest: file does not exist");
+    name_parse("other", &mn);
+    assert_int_equal(store_manifest_load(&e->s, &mn, &m, NULL, &err), COLA_ENOTFOUND);
+    mf_request_free(&r);
+    mf_file_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +519,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_then_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_part_files_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replaced_manifest_prunes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_from_pulls, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,7 +93,7 @@ static void test_full_disk(void **state)
     assert_int_equal(mf_parse(mf, strlen(mf), &f, &err), 0);
     assert_int_equal(mf_request_build(&f, dir, NULL, &r, &err), 0);
     err_clear(&err);
-    assert_int_not_equal(create_model(&s, "big", &r, NULL, NULL, &err), 0);
+    assert_int_not_equal(create_model(&s, "big", &r, NULL, NULL, NULL, &err), 0);
     mf_request_free(&r);
     mf_file_free(&f);
     assert_int_equal(count_files(s.blobs), blobs_before);
