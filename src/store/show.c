@@ -10,6 +10,7 @@
 #include "engine/quant.h"
 #include "store/modelfile.h"
 #include "template/gotmpl.h"
+#include "template/infer.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
 
@@ -78,12 +79,16 @@ static json_t *array_json(const struct gguf_value *v)
 
 /* key "model_info" (with the tensors when verbose) or "projector_info". */
 static int model_info(const char *path, bool verbose, const char *key_out, json_t *resp,
-                      struct cola_err *err)
+                      char **chat_template, struct cola_err *err)
 {
     struct gguf_file *g = NULL;
     int rc = gguf_open(path, &g, err);
     if (rc)
         return rc;
+    struct gguf_str ct;
+    if (chat_template && gguf_get(g, "tokenizer.chat_template") &&
+        gguf_get_str(g, "tokenizer.chat_template", &ct, NULL) == 0 && ct.len < SHOW_TEXT_MAX)
+        *chat_template = strndup(ct.ptr, ct.len);
     json_t *info = json_object();
     for (int64_t i = 0; i < gguf_kv_count(g); i++) {
         const struct gguf_kv *kv = gguf_kv_at(g, i);
@@ -204,22 +209,77 @@ static void modelfile_text(json_t *resp, const char *name, const char *model_pat
     buf_free(&b);
 }
 
-static void set_capabilities(json_t *resp, bool projector)
+static void add_cap(json_t *caps, const char *c)
 {
-    json_t *caps = json_array();
-    json_array_append_new(caps, json_string("completion"));
+    size_t i;
+    json_t *v;
+    json_array_foreach(caps, i, v)
+    {
+        if (!strcmp(json_string_value(v), c))
+            return;
+    }
+    json_array_append_new(caps, json_string(c));
+}
+
+/* Ollama's chatTemplateHasThinkingSupport. */
+static bool jinja_thinks(const char *t)
+{
+    if (strstr(t, "<think>") && strstr(t, "</think>"))
+        return true;
+    return (strstr(t, "content.split('</think>')") || strstr(t, "content.split(\"</think>\")")) &&
+           !strstr(t, "reasoning_content") && !strstr(t, "<SPECIAL_12>");
+}
+
+/* Ollama's Model.Capabilities, in its order: the config's, the GGUF's
+ * (the Jinja template's tools/thinking when there is no Go template,
+ * completion or embedding, vision/audio blocks), a projector's vision,
+ * then the Go template's tools, insert and thinking (InferTags). */
+static void set_capabilities(json_t *resp, const json_t *cfg, bool projector,
+                             const char *chat_template)
+{
+    json_t *caps = json_array(), *v;
+    size_t i;
+    json_array_foreach(json_object_get(cfg, "capabilities"), i, v)
+    {
+        if (json_is_string(v))
+            add_cap(caps, json_string_value(v));
+    }
     const char *t = json_string_value(json_object_get(resp, "template"));
-    struct gotmpl *tp = NULL;
-    struct cola_err e = {0};
-    if (t && gotmpl_parse_ollama(t, strlen(t), &tp, &e) == 0) {
-        if (gotmpl_has_var(tp, "tools"))
-            json_array_append_new(caps, json_string("tools"));
-        if (gotmpl_has_var(tp, "suffix"))
-            json_array_append_new(caps, json_string("insert"));
-        gotmpl_free(tp);
+    const bool go = t && *t;
+    json_t *info = json_object_get(resp, "model_info");
+    if (info) {
+        if (!go && chat_template && *chat_template) {
+            if (strstr(chat_template, "tools") || strstr(chat_template, "tool_call"))
+                add_cap(caps, "tools");
+            if (jinja_thinks(chat_template))
+                add_cap(caps, "thinking");
+        }
+        const char *arch = json_string_value(json_object_get(info, "general.architecture"));
+        char key[256];
+        snprintf(key, sizeof(key), "%s.pooling_type", arch ? arch : "");
+        add_cap(caps, json_object_get(info, key) ? "embedding" : "completion");
+        snprintf(key, sizeof(key), "%s.vision.block_count", arch ? arch : "");
+        if (json_object_get(info, key))
+            add_cap(caps, "vision");
+        snprintf(key, sizeof(key), "%s.audio.block_count", arch ? arch : "");
+        if (json_object_get(info, key))
+            add_cap(caps, "audio");
     }
     if (projector)
-        json_array_append_new(caps, json_string("vision"));
+        add_cap(caps, "vision");
+    struct gotmpl *tp = NULL;
+    struct cola_err e = {0};
+    if (go && gotmpl_parse_ollama(t, strlen(t), &tp, &e) == 0) {
+        if (gotmpl_has_var(tp, "tools"))
+            add_cap(caps, "tools");
+        if (gotmpl_has_var(tp, "suffix"))
+            add_cap(caps, "insert");
+        char open[128], close[128];
+        infer_think_tags(tp, open, sizeof(open), close, sizeof(close));
+        if (*open && *close)
+            add_cap(caps, "thinking");
+        gotmpl_free(tp);
+    }
     json_object_set_new(resp, "capabilities", caps);
 }
 
@@ -335,7 +395,6 @@ int show_model(const struct store *s, const char *name, bool verbose, json_t **o
         char short_name[NAME_STR_MAX];
         name_display_shortest(&n, short_name, sizeof(short_name));
         modelfile_text(resp, short_name, model_path, params, messages, licenses);
-        set_capabilities(resp, projector);
         if (!store_manifest_resolve(s, &n, &resolved, mpath, sizeof(mpath), NULL)) {
             struct stat st;
             if (stat(mpath, &st) == 0) {
@@ -349,10 +408,14 @@ int show_model(const struct store *s, const char *name, bool verbose, json_t **o
                 json_object_set_new(resp, "modified_at", json_string(ts));
             }
         }
+        char *chat_template = NULL;
         if (model_path[0])
-            rc = model_info(model_path, verbose, "model_info", resp, err);
+            rc = model_info(model_path, verbose, "model_info", resp, &chat_template, err);
         if (!rc && proj_path[0])
-            rc = model_info(proj_path, verbose, "projector_info", resp, err);
+            rc = model_info(proj_path, verbose, "projector_info", resp, NULL, err);
+        if (!rc)
+            set_capabilities(resp, cfg, projector, chat_template);
+        free(chat_template);
     }
     json_decref(params);
     json_decref(messages);

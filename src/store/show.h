@@ -16,8 +16,12 @@
  *   tensors      (verbose) [{name, type, shape}]
  *   projector_info  the first projector layer's metadata, the same way
  *                (only when the model has one)
- *   capabilities ["completion", "tools" (template uses .Tools), "insert"
- *                 (.Suffix), "vision" (a projector layer)]
+ *   capabilities Ollama's order: the config's; without a Go template the
+ *                GGUF Jinja template's "tools"/"thinking" (by its text);
+ *                "completion" (or "embedding" with <arch>.pooling_type),
+ *                "vision"/"audio" (GGUF blocks or a projector layer);
+ *                then the Go template's "tools" (.Tools), "insert"
+ *                (.Suffix), "thinking" (infer_think_tags)
  *   modified_at  the manifest's mtime (RFC 3339)
  *   requires     from the config, when set
  *

@@ -109,4 +109,14 @@ cat >"$tmp/want" <<'TXT'
 
 TXT
 cmp -s "$tmp/got" "$tmp/want" || fail "projector show: $(diff "$tmp/want" "$tmp/got")"
+# ---- a template that shows a message's .Thinking between tags: thinking
+# (Ollama's InferTags), after tools from .Tools
+cat >Modelfile.think <<MF
+FROM $model
+TEMPLATE """{{ range .Messages }}{{ if .Thinking }}<think>{{ .Thinking }}</think>{{ end }}{{ .Content }}{{ end }}{{ .Tools }}"""
+MF
+"$COLA" create thinker -f Modelfile.think 2>/dev/null || fail "create thinker failed"
+"$COLA" show thinker | sed -n '/^  Capabilities/,/^$/p' >"$tmp/got"
+printf '  Capabilities\n    completion    \n    tools         \n    thinking      \n\n' >"$tmp/want"
+cmp -s "$tmp/got" "$tmp/want" || fail "thinking capability: $(cat -A "$tmp/got")"
 echo "show: all checks passed"
