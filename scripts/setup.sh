@@ -16,6 +16,11 @@ packages=(
   libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libedit-dev docker-registry
   clang-14 libclang-rt-14-dev
 )
+# The Jinja acceptance test compares cola with the reference implementation
+# @huggingface/jinja, which runs on node (tests/jinja/package.json pins it).
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 if [ -z "${COLA_NO_INSTALL:-}" ]; then
   missing=()
@@ -31,6 +36,12 @@ if [ -z "${COLA_NO_INSTALL:-}" ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
+fi
+
+if [ -z "${COLA_NO_INSTALL:-}" ] && command -v npm >/dev/null 2>&1 &&
+   [ ! -f tests/jinja/node_modules/@huggingface/jinja/package.json ]; then
+  echo "setup: installing the Jinja oracle (tests/jinja)"
+  npm ci --prefix tests/jinja --no-audit --no-fund >/dev/null
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
