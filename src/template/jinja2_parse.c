@@ -528,7 +528,10 @@ static bool parse_until(struct ps *p, struct jlist *body, const char *const *sto
     while (!p->rc && !is_stmt(p, stops)) {
         if (p->cur >= p->n) {
             char msg[96];
-            snprintf(msg, sizeof(msg), "Unexpected end of template: expected {%% %s %%}", stops[0]);
+            const char *const *last = stops;
+            while (last[1])
+                last++;
+            snprintf(msg, sizeof(msg), "Unexpected end of template: expected {%% %s %%}", *last);
             fail(p, msg);
             return false;
         }

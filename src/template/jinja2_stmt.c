@@ -177,6 +177,12 @@ static int exec_for(struct jrt *r, const struct jnode *n, struct jenv *e, struct
     }
     bool none = true;
     for (size_t i = 0; i < items->n; i++) {
+        if (++r->steps > r->max_steps) {
+            if (!r->err->code)
+                err_set(r->err, COLA_ERANGE, "jinja: line %d: the template ran more than %lu steps",
+                        r->line, r->max_steps);
+            return JC_ERR;
+        }
         struct jv *loop = jv_new(r, JV_OBJECT);
         const int64_t len = (int64_t)items->n, ii = (int64_t)i;
         if (!loop || !jv_set(r, loop, jv_cstr(r, "index"), jv_int(r, ii + 1)) ||
