@@ -21,6 +21,7 @@ static const struct cli_cmd *const commands[] = {
     &cli_cmd_inspect,
     &cli_cmd_tokenize,
     &cli_cmd_detokenize,
+    &cli_cmd_render,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
