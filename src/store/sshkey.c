@@ -1,6 +1,7 @@
 /* sshkey.c — OpenSSH ed25519 private keys: parse the openssh-key-v1
  * container with bounds checks, sign with libcrypto (layout in sshkey.h). */
 #include "store/sshkey.h"
+#include "util/base64.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -26,21 +27,6 @@ struct sshkey {
 
 /* ------------------------------------------------------------ base64 */
 
-static int b64_val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 int sshkey_b64_decode(const char *s, size_t len, unsigned char **out, size_t *out_len)
 {
     unsigned char *o = malloc(len / 4 * 3 + 3);
@@ -57,7 +43,7 @@ int sshkey_b64_decode(const char *s, size_t len, unsigned char **out, size_t *ou
             pad++;
             continue;
         }
-        int v = b64_val(c);
+        int v = base64_value(c);
         if (v < 0 || pad) /* data after padding is malformed */
             goto bad;
         acc = (acc << 6) | (uint32_t)v;

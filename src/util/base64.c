@@ -1,7 +1,7 @@
 /* base64.c — RFC 4648 standard base64 decoding (see base64.h). */
 #include "util/base64.h"
 
-static int b64_val(unsigned char c)
+int base64_value(unsigned char c)
 {
     if (c >= 'A' && c <= 'Z')
         return c - 'A';
@@ -33,7 +33,7 @@ int base64_decode(const char *s, size_t len, unsigned char *out, size_t *out_len
                 pad++;
                 continue;
             }
-            if (pad || (v[k] = b64_val(c)) < 0)
+            if (pad || (v[k] = base64_value(c)) < 0)
                 return COLA_EFORMAT; /* a character after '=' or outside the alphabet */
         }
         const unsigned long w = (unsigned long)v[0] << 18 | (unsigned long)v[1] << 12 |

@@ -9,6 +9,8 @@
 
 #include "util/err.h"
 
+/* The 6-bit value of a base64 character, -1 outside the alphabet. */
+int base64_value(unsigned char c);
 /* An upper bound of the decoded size of len characters. */
 size_t base64_decoded_max(size_t len);
 /* Decode len characters of s into out (at least base64_decoded_max(len)
