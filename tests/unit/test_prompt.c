@@ -68,9 +68,9 @@ static void test_execute_with_messages(void **state)
     static const char *const mistral[] = {
         "[INST] {{ if .System }}{{ .System }}\n\n{{ end }}{{ .Prompt }}[/INST] ",
         "[INST] {{ if .System }}{{ .System }}\n\n{{ end }}{{ .Prompt }}[/INST] {{ .Response }}",
-        "[INST] {{ if .System }}{{ .System }}\n\n{{ end }}\n{{- range .Messages }}\n{{- if eq .Role "
-        "\"user\" }}{{ .Content }}[/INST] {{ else if eq .Role \"assistant\" }}{{ .Content }}[INST] "
-        "{{ end }}\n{{- end }}"};
+        ("[INST] {{ if .System }}{{ .System }}\n\n{{ end }}\n{{- range .Messages }}\n{{- if eq .Role "
+         "\"user\" }}{{ .Content }}[/INST] {{ else if eq .Role \"assistant\" }}{{ .Content }}[INST] "
+         "{{ end }}\n{{- end }}")};
     for (int i = 0; i < 3; i++) {
         expect(mistral[i], "[" HELLO "," HUMAN "," NAME "]", NULL,
                "[INST] Hello friend![/INST] Hello human![INST] What is your name?[/INST] ");
@@ -83,8 +83,8 @@ static void test_execute_with_messages(void **state)
     }
     static const char *const prefill[] = {
         "[INST] {{ .Prompt }}[/INST] ", "[INST] {{ .Prompt }}[/INST] {{ .Response }}",
-        "\n{{- range $i, $m := .Messages }}\n{{- if eq .Role \"user\" }}[INST] {{ .Content }}[/INST] "
-        "{{ else if eq .Role \"assistant\" }}{{ .Content }}{{ end }}\n{{- end }}"};
+        ("\n{{- range $i, $m := .Messages }}\n{{- if eq .Role \"user\" }}[INST] {{ .Content }}[/INST] "
+         "{{ else if eq .Role \"assistant\" }}{{ .Content }}{{ end }}\n{{- end }}")};
     for (int i = 0; i < 3; i++)
         expect(prefill[i],
                "[" HELLO "," HUMAN "," NAME
@@ -93,11 +93,11 @@ static void test_execute_with_messages(void **state)
                "[INST] Hello friend![/INST] Hello human![INST] What is your name?[/INST] My name is "
                "Ollama and I");
     static const char *const chatml[] = {
-        "{{ if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}{{ if .Prompt "
-        "}}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n{{ end }}<|im_start|>assistant\n{{ .Response "
-        "}}<|im_end|>\n",
-        "\n{{- range $index, $_ := .Messages }}<|im_start|>{{ .Role }}\n{{ .Content "
-        "}}<|im_end|>\n{{ end }}<|im_start|>assistant\n"};
+        ("{{ if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}{{ if .Prompt "
+         "}}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n{{ end }}<|im_start|>assistant\n{{ .Response "
+         "}}<|im_end|>\n"),
+        ("\n{{- range $index, $_ := .Messages }}<|im_start|>{{ .Role }}\n{{ .Content "
+         "}}<|im_end|>\n{{ end }}<|im_start|>assistant\n")};
     for (int i = 0; i < 2; i++)
         expect(chatml[i],
                "[{\"role\":\"system\",\"content\":\"You are a helpful assistant!\"}," HELLO "," HUMAN
