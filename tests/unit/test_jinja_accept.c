@@ -1,10 +1,15 @@
 /* test_jinja_accept.c — the Jinja acceptance test of issue 5: every
  * template in $COLA_SHARED/templates/llama.cpp rendered with every
  * conversation of tests/jinja/conversations.json (system+user,
- * user+assistant+user, system+user+assistant+user, no generation prompt,
- * tools with a tool call and its result) must be byte-identical to what the
- * reference implementation @huggingface/jinja renders (tests/jinja/oracle.mjs,
- * run once here with node); where the oracle fails, cola must fail too.
+ * user+assistant+user, system+user+assistant+user, user alone, with and
+ * without a generation prompt, non-ASCII and multi-line content, and with
+ * tools: a call and its result then a final assistant and user, a call and
+ * its result then the generation prompt, two parallel calls, tools offered
+ * but not called) must be byte-identical to what the reference
+ * implementation @huggingface/jinja renders (tests/jinja/oracle.mjs, run
+ * once here with node); where the oracle fails, cola must fail too, with
+ * COLA_EFORMAT and the oracle's message. Every template of the directory
+ * and every conversation must be in the oracle's answer.
  * Skips (77) without node, the oracle's node_modules or the shared
  * templates. */
 #include "testutil.h"
@@ -12,11 +17,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "template/jinja2.h"
 
 #define FIXED_NOW 1768478400 /* 2026-01-15 12:00:00 UTC, the oracle's clock */
+
+static size_t count_templates(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        const size_t len = strlen(e->d_name);
+        n += len > 6 && !strcmp(e->d_name + len - 6, ".jinja");
+    }
+    closedir(d);
+    return n;
+}
+
+/* cola failed where the oracle failed: a template error, the same message */
+static int same_failure(int rc, const struct cola_err *err, const json_t *want)
+{
+    const char *msg = json_string_value(json_object_get(want, "error"));
+    return rc == COLA_EFORMAT && msg && strstr(err_msg(err), msg);
+}
 
 static void test_accept(void **state)
 {
@@ -40,6 +66,7 @@ static void test_accept(void **state)
     json_t *expected = json_load_file(exp_path, 0, &je), *convs = json_load_file(conv, 0, &je);
     assert_non_null(expected);
     assert_non_null(convs);
+    assert_int_equal(json_object_size(expected), count_templates(dir));
     setenv("TZ", "UTC", 1);
     tzset();
     int same = 0, errors = 0, bad = 0, total = 0;
@@ -56,6 +83,7 @@ static void test_accept(void **state)
         struct cola_err perr;
         err_clear(&perr);
         const int prc = jinja2_parse(src, n, &t, &perr);
+        assert_int_equal(json_object_size(cases), json_object_size(convs));
         const char *cname;
         json_t *want;
         json_object_foreach(cases, cname, want)
@@ -68,15 +96,16 @@ static void test_accept(void **state)
             err_clear(&err);
             const struct jinja2_opts o = {.now = FIXED_NOW};
             int rc = prc ? prc : jinja2_render(t, json_object_get(convs, cname), &b, &o, &err);
-            if (ok && !rc && !strcmp(b.data ? b.data : "", json_string_value(ok))) {
+            if (ok && !rc && b.len == json_string_length(ok) &&
+                !memcmp(b.len ? b.data : "", json_string_value(ok), b.len)) {
                 same++;
-            } else if (!ok && rc) {
+            } else if (!ok && same_failure(rc, prc ? &perr : &err, want)) {
                 errors++;
             } else {
                 bad++;
                 fprintf(stderr, "MISMATCH %s / %s: %s\n", file, cname,
-                        ok ? (rc ? err_msg(prc ? &perr : &err) : "different text")
-                           : "the oracle fails, cola rendered");
+                        rc ? err_msg(prc ? &perr : &err)
+                           : (ok ? "different text" : "the oracle fails, cola rendered"));
                 if (ok && !rc)
                     fprintf(stderr, "--- want\n%s\n--- got\n%s\n---\n", json_string_value(ok),
                             b.data ? b.data : "");
