@@ -5,7 +5,7 @@
  * without a generation prompt, non-ASCII and multi-line content, and with
  * tools: a call and its result then a final assistant and user, a call and
  * its result then the generation prompt, two parallel calls, tools offered
- * but not called) must be byte-identical to what the reference
+ * but not called, non-ASCII tool names and schemas) must be byte-identical to what the reference
  * implementation @huggingface/jinja renders (tests/jinja/oracle.mjs, run
  * once here with node); where the oracle fails, cola must fail too, with
  * COLA_EFORMAT and the oracle's message. Every template of the directory
