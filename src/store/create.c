@@ -9,6 +9,7 @@
 #include "engine/gguf.h"
 #include "store/blobs_json.h"
 #include "template/gotmpl.h"
+#include "template/named.h"
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -295,6 +296,67 @@ static int add_gguf_file(struct cr *c, const char *path, bool adapter)
     return strcmp(media, BJSON_MEDIA_MODEL) ? 0 : read_model_info(c, digest);
 }
 
+/* The chat template of a GGUF blob, malloc'ed; NULL when it has none. */
+static char *blob_chat_template(struct cr *c, const char *digest, size_t *len)
+{
+    char path[PATH_MAX];
+    struct gguf_file *g = NULL;
+    struct cola_err gerr = {0};
+    char *t = NULL;
+    struct gguf_str s;
+    if (store_blob_path(c->s, digest, path, sizeof(path), &gerr) || gguf_open(path, &g, &gerr))
+        return NULL;
+    if (gguf_get(g, "tokenizer.chat_template") &&
+        gguf_get_str(g, "tokenizer.chat_template", &s, NULL) == 0 && s.len > 0 &&
+        s.len <= NAMED_MAX_INPUT && (t = malloc(s.len + 1))) {
+        memcpy(t, s.ptr, s.len);
+        t[s.len] = 0;
+        *len = s.len;
+    }
+    gguf_close(g);
+    return t;
+}
+
+/* Ollama's detectChatTemplate over the GGUF layers from index first on: a
+ * chat template recognised as one of Ollama's named templates adds that
+ * Go template as a layer ("using autodetected template NAME") and its stop
+ * list as a params layer. */
+static int detect_template(struct cr *c, size_t first)
+{
+    const size_t end = c->n;
+    int rc = 0;
+    for (size_t i = first; i < end && !rc; i++) {
+        const char *m = c->l[i].media_type;
+        if (strcmp(m, BJSON_MEDIA_MODEL) && strcmp(m, MEDIA_PROJECTOR) && strcmp(m, MEDIA_ADAPTER))
+            continue;
+        size_t len = 0;
+        char *jt = blob_chat_template(c, c->l[i].digest, &len);
+        const struct named_tmpl *t = jt ? named_detect(jt, len) : NULL;
+        free(jt);
+        if (!t)
+            continue;
+        char digest[DIGEST_STR_LEN + 1], status[96];
+        const size_t tl = strlen(t->gotmpl);
+        if ((rc = put_bytes(c, t->gotmpl, tl, digest, status, sizeof(status))))
+            break;
+        snprintf(status, sizeof(status), "using autodetected template %s", t->name);
+        if ((rc = add_layer(c, MEDIA_TEMPLATE, digest, (int64_t)tl, NULL, NULL, status)) || !t->stop)
+            continue;
+        json_t *stop = json_array(), *p = json_pack("{s:o}", "stop", stop);
+        for (size_t k = 0; p && k < t->n_stop; k++)
+            if (json_array_append_new(stop, json_string(t->stop[k])))
+                break;
+        struct buf b;
+        buf_init(&b, CR_JSON_MAX);
+        rc = p ? bjson_params_encode(p, &b, c->err) : err_set(c->err, COLA_ENOMEM, "out of memory");
+        if (!rc)
+            rc = add_text_layer(c, BJSON_MEDIA_PARAMS, b.data, b.len);
+        buf_free(&b);
+        json_decref(p);
+    }
+    return rc;
+}
+
 static int base_from_files(struct cr *c, const struct mf_paths *files)
 {
     for (size_t i = 0; i < files->n; i++) {
@@ -492,10 +554,18 @@ int create_model(const struct store *s, const char *name, const struct mf_reques
         rc = base_from_files(&c, &r->files);
     else
         rc = err_set(err, COLA_EINVAL, "neither 'from' or 'files' was specified");
+    /* a GGUF file or blob gets its template detected; FROM a model keeps
+     * the model's own layers (as Ollama) */
+    const bool from_model = r->from && !digest_valid(r->from);
+    if (!rc && !from_model)
+        rc = detect_template(&c, 0);
     if (!rc && r->drafts.n > 0)
         rc = err_set(err, COLA_EUNSUPPORTED, "DRAFT models are not supported yet");
+    const size_t first_adapter = c.n;
     for (size_t i = 0; !rc && i < r->adapters.n; i++)
         rc = add_gguf_file(&c, r->adapters.v[i].path, true);
+    if (!rc && r->adapters.n > 0)
+        rc = detect_template(&c, first_adapter);
     if (!rc)
         rc = text_layers(&c, r);
     if (!rc)

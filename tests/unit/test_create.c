@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "engine/gguf.h"
+#include "store/digest.h"
+#include "template/named.h"
 #include "store/create.h"
 
 #define D_FGGUF "sha256:89a2116c3a82d6a97f59f748d86ed4417214353fd178ee54df418fde32495fad"
@@ -240,6 +242,65 @@ static void test_text_layers_exact(void **state)
     assert_true(store_blob_exists(&e->s, D_PARAMS));
 }
 
+/* A GGUF whose chat template is one of Ollama's named templates gets that
+ * Go template and its stop list as layers (Ollama's detectChatTemplate),
+ * params encoded as Go's json.Encoder writes them; a Modelfile TEMPLATE
+ * replaces the detected one and its PARAMETERs merge over the stop list. */
+static void test_autodetected_template(void **state)
+{
+    struct env *e = *state;
+    struct gguf_writer *w = gguf_writer_new();
+    assert_non_null(w);
+    assert_int_equal(gguf_writer_set_str(w, "general.architecture", "test"), 0);
+    assert_string_equal(named_tmpls[named_index[0].tmpl].name, "chatml");
+    assert_int_equal(gguf_writer_set_str(w, "tokenizer.chat_template", named_index[0].jinja), 0);
+    struct cola_err err = {0};
+    assert_int_equal(gguf_writer_write(w, e->gguf, &err), 0);
+    gguf_writer_free(w);
+
+    char d_tmpl[DIGEST_STR_LEN + 1], d_params[DIGEST_STR_LEN + 1], d_merged[DIGEST_STR_LEN + 1];
+    const char *go = named_tmpls[named_index[0].tmpl].gotmpl;
+    static const char params[] = "{\"stop\":[\"\\u003c|im_start|\\u003e\",\"\\u003c|im_end|\\u003e\"]}\n";
+    static const char merged[] = "{\"stop\":[\"\\u003c|im_start|\\u003e\",\"\\u003c|im_end|\\u003e\"],"
+                                 "\"temperature\":0.5}\n";
+    assert_int_equal(sha256_buf(go, strlen(go), d_tmpl), 0);
+    assert_int_equal(sha256_buf(params, strlen(params), d_params), 0);
+    assert_int_equal(sha256_buf(merged, strlen(merged), d_merged), 0);
+
+    assert_int_equal(create(e, "auto", "FROM @GGUF\n", &err), 0);
+    struct manifest m;
+    load(e, "auto", &m, NULL);
+    assert_int_equal(m.n_layers, 3);
+    assert_string_equal(m.layers[1].media_type, "application/vnd.ollama.image.template");
+    assert_string_equal(m.layers[1].digest, d_tmpl);
+    assert_int_equal(m.layers[1].size, (int64_t)strlen(go));
+    assert_string_equal(m.layers[2].media_type, "application/vnd.ollama.image.params");
+    assert_string_equal(m.layers[2].digest, d_params);
+    manifest_free(&m);
+    assert_non_null(strstr(e->statuses, "using autodetected template chatml\n"));
+
+    assert_int_equal(create(e, "auto2", "FROM @GGUF\nTEMPLATE {{ .Prompt }}\n"
+                                        "PARAMETER temperature 0.5\n", &err), 0);
+    load(e, "auto2", &m, NULL);
+    assert_string_equal(layer_of(&m, "image.template")->digest, D_TMPL_PROMPT);
+    assert_string_equal(layer_of(&m, "image.params")->digest, d_merged);
+    assert_int_equal(m.n_layers, 3);
+    manifest_free(&m);
+
+    /* a template nothing resembles: no layers added */
+    w = gguf_writer_new();
+    assert_int_equal(gguf_writer_set_str(w, "general.architecture", "test"), 0);
+    assert_int_equal(gguf_writer_set_str(w, "tokenizer.chat_template",
+                                         "{% for m in messages %}[[{{ m.content }}]]{% endfor %}"), 0);
+    assert_int_equal(gguf_writer_write(w, e->gguf, &err), 0);
+    gguf_writer_free(w);
+    assert_int_equal(create(e, "plain", "FROM @GGUF\n", &err), 0);
+    load(e, "plain", &m, NULL);
+    assert_int_equal(m.n_layers, 1);
+    manifest_free(&m);
+    assert_null(strstr(e->statuses, "autodetected"));
+}
+
 static void test_replace_and_unset(void **state)
 {
     struct env *e = *state;
@@ -302,6 +363,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_from_gguf_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_autodetected_template, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_layers_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_and_unset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_store, setup, teardown),
