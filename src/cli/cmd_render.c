@@ -10,8 +10,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "engine/gguf.h"
-#include "engine/tok.h"
 #include "store/model.h"
 #include "template/chat.h"
 #include "util/fsutil.h"
@@ -28,44 +26,19 @@ static const char usage[] =
     "      --template FILE   Use this Go template instead of the model's\n"
     "      --jinja FILE      Use this Jinja chat template instead of the model's\n"
     "      --gguf FILE       Take the Jinja template and BOS/EOS tokens from this GGUF\n"
+    "      --json            Print {\"template\", \"prompt\", \"stop\"} as JSON instead\n"
     "  -h, --help            help for render\n"
     "\n"
     "The conversation is a chat request's JSON, {\"messages\": [...], \"tools\": [...],\n"
     "\"think\": ...}, read from the file or standard input. The template is the\n"
     "model's TEMPLATE, else its GGUF's tokenizer.chat_template (Jinja), else\n"
     "Ollama's default {{ .Prompt }}. The prompt is printed exactly, without a\n"
-    "trailing newline.\n"
+    "trailing newline. With --json, the template's kind (go, jinja, default) and\n"
+    "the stop strings generation would use (the model's stop parameters and, for\n"
+    "a Jinja template, the texts of the vocab's end-of-turn tokens) come with it.\n"
     "\n"
     "Environment Variables:\n"
     "      OLLAMA_MODELS                 The path to the models directory\n";
-
-/* The chat template, BOS and EOS texts of a GGUF (any may stay NULL). */
-static int gguf_chat(const char *path, char **jinja, char **bos, char **eos, struct cola_err *err)
-{
-    struct gguf_file *g = NULL;
-    int rc = gguf_open(path, &g, err);
-    if (rc)
-        return rc;
-    struct gguf_str s;
-    if (gguf_get(g, "tokenizer.chat_template") &&
-        gguf_get_str(g, "tokenizer.chat_template", &s, NULL) == 0)
-        *jinja = strndup(s.ptr, s.len);
-    struct tok_vocab *v = NULL;
-    struct cola_err verr = {0};
-    if (gguf_get(g, "tokenizer.ggml.tokens") && tok_vocab_load(g, &v, &verr) == 0) {
-        size_t n;
-        const int32_t b = tok_special(v, TOK_SPECIAL_BOS), e = tok_special(v, TOK_SPECIAL_EOS);
-        const char *t = b >= 0 ? tok_text(v, b, &n) : NULL;
-        if (t)
-            *bos = strndup(t, n);
-        t = e >= 0 ? tok_text(v, e, &n) : NULL;
-        if (t)
-            *eos = strndup(t, n);
-        tok_vocab_free(v);
-    }
-    gguf_close(g);
-    return 0;
-}
 
 /* Ollama's chat handler: the model's messages first, its SYSTEM in front
  * unless the request starts with a system message. */
@@ -85,6 +58,7 @@ static json_t *with_model(const struct model *m, const json_t *req)
 
 struct render_args {
     const char *model, *file, *go_file, *jinja_file, *gguf_file;
+    bool json;
 };
 
 static int parse(int argc, char **argv, struct render_args *a)
@@ -93,6 +67,10 @@ static int parse(int argc, char **argv, struct render_args *a)
     int np = 0;
     for (int i = 1; i < argc; i++) {
         const char **dst = NULL;
+        if (!strcmp(argv[i], "--json")) {
+            a->json = true;
+            continue;
+        }
         if (!strcmp(argv[i], "--template"))
             dst = &a->go_file;
         else if (!strcmp(argv[i], "--jinja"))
@@ -121,6 +99,85 @@ static int parse(int argc, char **argv, struct render_args *a)
     return 0;
 }
 
+/* The templates, tokens and stop list a render uses, from the model, the
+ * --gguf file and the --template / --jinja files (later ones win). */
+struct render_src {
+    struct model m;
+    struct model_chat mc;
+    char *go;
+    json_t *stop;
+};
+
+static void src_free(struct render_src *r)
+{
+    model_free(&r->m);
+    model_chat_free(&r->mc);
+    free(r->go);
+    json_decref(r->stop);
+}
+
+static int src_load(const struct render_args *a, struct render_src *r, struct cola_err *err)
+{
+    struct store s;
+    size_t len;
+    int rc = 0;
+    if (a->model && !(rc = store_open(&s, NULL, err)))
+        rc = model_load(&s, a->model, &r->m, err);
+    if (!rc && a->model && r->m.model_path[0])
+        rc = model_chat_read(r->m.model_path, &r->mc, err);
+    if (!rc && a->gguf_file) {
+        model_chat_free(&r->mc);
+        rc = model_chat_read(a->gguf_file, &r->mc, err);
+    }
+    if (!rc && r->m.template_ && !(r->go = strdup(r->m.template_)))
+        rc = err_set(err, COLA_ENOMEM, "out of memory");
+    if (!rc && a->go_file) {
+        free(r->go);
+        r->go = NULL;
+        rc = fs_read_file(a->go_file, RENDER_MAX_INPUT, &r->go, &len, err);
+    }
+    if (!rc && a->jinja_file) {
+        free(r->go), free(r->mc.jinja);
+        r->go = r->mc.jinja = NULL;
+        rc = fs_read_file(a->jinja_file, RENDER_MAX_INPUT, &r->mc.jinja, &len, err);
+    }
+    if (!rc)
+        r->stop = json_incref(json_object_get(r->m.params, "stop"));
+    return rc;
+}
+
+static int read_request(const char *file, json_t **req, struct prompt_think *think,
+                        struct cola_err *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = fs_read_file(file ? file : "/dev/stdin", RENDER_MAX_INPUT, &text, &len, err);
+    json_error_t je;
+    if (!rc && !(*req = json_loadb(text, len, 0, &je)))
+        rc = err_set(err, COLA_EINVAL, "invalid conversation JSON: %s (line %d)", je.text, je.line);
+    if (!rc && !json_is_object(*req))
+        rc = err_set(err, COLA_EINVAL, "the conversation must be a JSON object with \"messages\"");
+    if (!rc)
+        rc = prompt_think_from_json(json_object_get(*req, "think"), think, err);
+    free(text);
+    return rc;
+}
+
+static int print_json(const struct chat_tmpl *ct, const struct render_src *r, const struct buf *out,
+                      struct cola_err *err)
+{
+    json_t *stop = chat_stops(ct->kind, r->stop, r->mc.eog);
+    json_t *o = stop ? json_pack("{s:s,s:s%,s:o}", "template", chat_kind_name(ct->kind), "prompt",
+                                 out->data ? out->data : "", out->len, "stop", stop)
+                     : NULL;
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    json_decref(o);
+    return text ? 0 : err_set(err, COLA_ENOMEM, "out of memory");
+}
+
 static int run(int argc, char **argv)
 {
     struct render_args a = {0};
@@ -129,63 +186,33 @@ static int run(int argc, char **argv)
         return rc;
     struct cola_err err;
     err_clear(&err);
-    struct model m = {0};
-    struct store s;
-    char *text = NULL, *go = NULL, *jinja = NULL, *bos = NULL, *eos = NULL;
-    size_t len = 0;
+    struct render_src r = {0};
     json_t *req = NULL, *msgs = NULL;
     struct chat_tmpl ct = {0};
     bool have_ct = false;
     struct buf out;
     buf_init(&out, RENDER_MAX_INPUT);
-    if (a.model && !(rc = store_open(&s, NULL, &err)))
-        rc = model_load(&s, a.model, &m, &err);
-    if (!rc && a.model && m.model_path[0])
-        rc = gguf_chat(m.model_path, &jinja, &bos, &eos, &err);
-    if (!rc && a.gguf_file) {
-        free(jinja);
-        jinja = NULL;
-        rc = gguf_chat(a.gguf_file, &jinja, &bos, &eos, &err);
-    }
-    if (!rc && m.template_)
-        go = strdup(m.template_);
-    if (!rc && a.go_file) {
-        free(go);
-        go = NULL;
-        rc = fs_read_file(a.go_file, RENDER_MAX_INPUT, &go, &len, &err);
-    }
-    if (!rc && a.jinja_file) {
-        free(go), free(jinja);
-        go = jinja = NULL;
-        rc = fs_read_file(a.jinja_file, RENDER_MAX_INPUT, &jinja, &len, &err);
-    }
-    if (!rc)
-        rc = a.file ? fs_read_file(a.file, RENDER_MAX_INPUT, &text, &len, &err)
-                    : fs_read_file("/dev/stdin", RENDER_MAX_INPUT, &text, &len, &err);
-    json_error_t je;
-    if (!rc && !(req = json_loadb(text, len, 0, &je)))
-        rc = err_set(&err, COLA_EINVAL, "invalid conversation JSON: %s (line %d)", je.text, je.line);
-    if (!rc && !json_is_object(req))
-        rc = err_set(&err, COLA_EINVAL, "the conversation must be a JSON object with \"messages\"");
     struct prompt_think think = {.level = ""};
+    rc = src_load(&a, &r, &err);
     if (!rc)
-        rc = prompt_think_from_json(json_object_get(req, "think"), &think, &err);
-    if (!rc && !(rc = chat_init(&ct, go, jinja, bos, eos, &err))) {
+        rc = read_request(a.file, &req, &think, &err);
+    if (!rc && !(rc = chat_init(&ct, r.go, r.mc.jinja, r.mc.bos, r.mc.eos, &err))) {
         have_ct = true;
-        msgs = with_model(a.model ? &m : NULL, req);
+        msgs = with_model(a.model ? &r.m : NULL, req);
         rc = chat_render(&ct, msgs, json_object_get(req, "tools"), &think, &out, &err);
     }
-    if (!rc)
+    if (!rc && a.json)
+        rc = print_json(&ct, &r, &out, &err);
+    else if (!rc)
         fwrite(out.data ? out.data : "", 1, out.len, stdout);
-    else
+    if (rc)
         fprintf(stderr, "Error: %s\n", err_msg(&err));
     if (have_ct)
         chat_free(&ct);
     buf_free(&out);
     json_decref(req);
     json_decref(msgs);
-    free(text), free(go), free(jinja), free(bos), free(eos);
-    model_free(&m);
+    src_free(&r);
     return rc ? 1 : 0;
 }
 

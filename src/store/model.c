@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/gguf.h"
+#include "engine/tok.h"
 #include "store/manifest.h"
 #include "store/name.h"
 #include "util/fsutil.h"
@@ -88,4 +90,53 @@ void model_free(struct model *m)
     json_decref(m->params);
     json_decref(m->config);
     memset(m, 0, sizeof(*m));
+}
+
+static char *token_text(const struct tok_vocab *v, int32_t id)
+{
+    size_t n;
+    const char *t = id >= 0 ? tok_text(v, id, &n) : NULL;
+    return t ? strndup(t, n) : NULL;
+}
+
+int model_chat_read(const char *gguf_path, struct model_chat *c, struct cola_err *err)
+{
+    memset(c, 0, sizeof(*c));
+    if (!(c->eog = json_array()))
+        return err_set(err, COLA_ENOMEM, "out of memory");
+    struct gguf_file *g = NULL;
+    int rc = gguf_open(gguf_path, &g, err);
+    if (rc)
+        return rc;
+    struct gguf_str s;
+    if (gguf_get(g, "tokenizer.chat_template") &&
+        gguf_get_str(g, "tokenizer.chat_template", &s, NULL) == 0 &&
+        !(c->jinja = strndup(s.ptr, s.len)))
+        rc = err_set(err, COLA_ENOMEM, "out of memory");
+    struct tok_vocab *v = NULL;
+    struct cola_err verr = {0};
+    if (!rc && gguf_get(g, "tokenizer.ggml.tokens") && tok_vocab_load(g, &v, &verr) == 0) {
+        c->bos = token_text(v, tok_special(v, TOK_SPECIAL_BOS));
+        c->eos = token_text(v, tok_special(v, TOK_SPECIAL_EOS));
+        size_t n = 0;
+        const int32_t *ids = tok_eog_ids(v, &n);
+        for (size_t i = 0; i < n && !rc; i++) {
+            size_t len;
+            const char *t = tok_text(v, ids[i], &len);
+            if (t && len > 0 && json_array_append_new(c->eog, json_stringn(t, len)))
+                rc = err_set(err, COLA_ENOMEM, "out of memory");
+        }
+        tok_vocab_free(v);
+    }
+    gguf_close(g);
+    return rc;
+}
+
+void model_chat_free(struct model_chat *c)
+{
+    free(c->jinja);
+    free(c->bos);
+    free(c->eos);
+    json_decref(c->eog);
+    memset(c, 0, sizeof(*c));
 }

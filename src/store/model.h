@@ -33,4 +33,17 @@ struct model {
 int model_load(const struct store *s, const char *name, struct model *m, struct cola_err *err);
 void model_free(struct model *m);
 
+/* What a GGUF says about chatting with it: its Jinja tokenizer.chat_template,
+ * the texts of its BOS and EOS tokens, and the texts of its end-of-generation
+ * tokens (EOS, EOT, EOM and the vocab's other end-of-turn tokens, in id
+ * order, empty texts left out). Missing pieces stay NULL (eog: an empty
+ * array); a vocab that does not load only loses the token texts. Errors:
+ * the GGUF does not open. Free with model_chat_free (also after a failure). */
+struct model_chat {
+    char *jinja, *bos, *eos;
+    json_t *eog;
+};
+int model_chat_read(const char *gguf_path, struct model_chat *c, struct cola_err *err);
+void model_chat_free(struct model_chat *c);
+
 #endif

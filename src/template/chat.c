@@ -68,3 +68,39 @@ int chat_render(void *user, const json_t *messages, const json_t *tools,
     json_decref(ctx);
     return rc;
 }
+
+static bool has_string(const json_t *a, const char *s)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (!strcmp(json_string_value(v), s))
+            return true;
+    }
+    return false;
+}
+
+/* Append the strings of src that out lacks. */
+static int add_new(json_t *out, const json_t *src)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(src, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (s && !has_string(out, s) && json_array_append(out, (json_t *)v))
+            return -1;
+    }
+    return 0;
+}
+
+json_t *chat_stops(enum chat_kind k, const json_t *stop, const json_t *eog)
+{
+    json_t *out = json_array();
+    if (out && (add_new(out, stop) || (k == CHAT_JINJA && add_new(out, eog)))) {
+        json_decref(out);
+        out = NULL;
+    }
+    return out;
+}

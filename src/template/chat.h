@@ -35,4 +35,12 @@ const char *chat_kind_name(enum chat_kind k);
 int chat_render(void *c, const json_t *messages, const json_t *tools,
                 const struct prompt_think *think, struct buf *out, struct cola_err *err);
 
+/* The stop strings of a chat with template kind k: the "stop" list in
+ * effect (the request's options, else the model's params; NULL: none),
+ * then, for a Jinja template, the model's end-of-generation token texts
+ * (model_chat's eog) that the list lacks: a Jinja model has no params
+ * layer naming its end-of-turn marker. Strings only, duplicates dropped,
+ * in order. A new array; NULL when out of memory. */
+json_t *chat_stops(enum chat_kind k, const json_t *stop, const json_t *eog);
+
 #endif

@@ -38,6 +38,28 @@ cmp -s got want || fail "model render: $(cat -A got)"
 printf '[user] Earlier question\n[assistant] Earlier answer\n[system] Be brief.\n[user] Hi\n[assistant]' >want
 cmp -s got want || fail "model render with a request system: $(cat -A got)"
 
+# --json: the template kind, the prompt and the stop strings: a Jinja template
+# stops at the vocab's end-of-turn texts, a Go template at its params' stops only
+vocab="$S/vocab/ggml-vocab-llama3-derived.gguf"
+if [ -f "$vocab" ]; then
+    "$COLA" render --json --gguf "$vocab" --jinja "$S/templates/llama.cpp/Qwen-Qwen2.5-7B-Instruct.jinja" conv.json >got ||
+        fail "render --json (jinja) failed"
+    printf '%s\n' '{"template":"jinja","prompt":"<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n","stop":["<|end_of_text|>","<|eot_id|>"]}' >want
+    cmp -s got want || fail "render --json (jinja): $(cat got)"
+else
+    echo "SKIP part: $vocab absent (the Jinja stop-list check)"
+fi
+cat >Modelfile2 <<MF
+FROM $model
+TEMPLATE "{{ .Prompt }}"
+PARAMETER stop <END>
+PARAMETER stop "User:"
+MF
+"$COLA" create -f Modelfile2 stopper 2>/dev/null || fail "create stopper failed"
+"$COLA" render --json stopper conv2.json >got || fail "render --json (go) failed"
+printf '%s\n' '{"template":"go","prompt":"Once?","stop":["<END>","User:"]}' >want
+cmp -s got want || fail "render --json (go): $(cat got)"
+
 printf '{"messages": [' >bad.json
 expect_exit 1 "invalid conversation JSON" "$COLA" render storyteller bad.json
 expect_exit 1 "model 'nope' not found" "$COLA" render nope conv.json
