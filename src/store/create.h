@@ -19,9 +19,11 @@
  *
  * Every JSON blob is byte-identical to Ollama's (blobs_json.h), so the same
  * inputs make the same digests. cola does not rewrite the model layer
- * through llama-quantize, so a GGUF keeps its own digest. When no TEMPLATE is
- * given the model keeps the GGUF's tokenizer.chat_template (no template
- * layer is added; the chat code renders the GGUF's Jinja template).
+ * through llama-quantize, so a GGUF keeps its own digest. A GGUF whose
+ * tokenizer.chat_template is one of Ollama's named templates (named.h) gets
+ * that Go template and its stop list as layers ("using autodetected
+ * template NAME"); otherwise no template layer is added and the chat code
+ * renders the GGUF's Jinja template.
  *
  * Progress: fn(user, event) with Ollama's status strings — the pull's events
  * when FROM is pulled, {"copying file", digest, total, completed} while a

@@ -12,6 +12,7 @@
 #include "template/gotmpl.h"
 #include "template/infer.h"
 #include "util/buf.h"
+#include "util/gotime.h"
 #include "util/fsutil.h"
 
 #define SHOW_TEXT_MAX ((size_t)16 << 20)   /* bytes of a text layer we read */
@@ -398,13 +399,8 @@ int show_model(const struct store *s, const char *name, bool verbose, json_t **o
         if (!store_manifest_resolve(s, &n, &resolved, mpath, sizeof(mpath), NULL)) {
             struct stat st;
             if (stat(mpath, &st) == 0) {
-                char ts[64];
-                struct tm tm;
-                localtime_r(&st.st_mtime, &tm);
-                char z[8];
-                strftime(ts, sizeof(ts) - 8, "%Y-%m-%dT%H:%M:%S", &tm);
-                strftime(z, sizeof(z), "%z", &tm); /* +hhmm -> +hh:mm (RFC 3339) */
-                snprintf(ts + strlen(ts), 8, "%.3s:%.2s", z, z + 3);
+                char ts[GOTIME_LEN];
+                gotime_format(&st.st_mtim, false, ts);
                 json_object_set_new(resp, "modified_at", json_string(ts));
             }
         }

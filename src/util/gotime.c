@@ -1,0 +1,28 @@
+/* gotime.c — Go's time.Time JSON form (gotime.h). */
+#include "util/gotime.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void gotime_format(const struct timespec *ts, bool utc, char out[GOTIME_LEN])
+{
+    struct tm tm;
+    if (utc)
+        gmtime_r(&ts->tv_sec, &tm);
+    else
+        localtime_r(&ts->tv_sec, &tm);
+    char frac[24] = "", zone[16] = "Z";
+    if (ts->tv_nsec > 0 && ts->tv_nsec < 1000000000) {
+        snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
+        size_t l = strlen(frac);
+        while (l > 1 && frac[l - 1] == '0')
+            frac[--l] = '\0';
+    }
+    if (!utc && tm.tm_gmtoff != 0) {
+        const int off = (int)((tm.tm_gmtoff < 0 ? -tm.tm_gmtoff : tm.tm_gmtoff) % 86400);
+        snprintf(zone, sizeof(zone), "%c%02d:%02d", tm.tm_gmtoff < 0 ? '-' : '+', off / 3600,
+                 off / 60 % 60);
+    }
+    snprintf(out, GOTIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac, zone);
+}
