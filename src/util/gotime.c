@@ -23,6 +23,11 @@ void gotime_format(const struct timespec *ts, bool utc, char out[GOTIME_LEN])
         snprintf(zone, sizeof(zone), "%c%02d:%02d", tm.tm_gmtoff < 0 ? '-' : '+', off / 3600,
                  off / 60 % 60);
     }
-    snprintf(out, GOTIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac, zone);
+    char tmp[160];
+    const int n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d%s%s",
+                           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                           tm.tm_sec, frac, zone);
+    const size_t len = n < 0 ? 0 : (size_t)n < GOTIME_LEN ? (size_t)n : GOTIME_LEN - 1;
+    memcpy(out, tmp, len);
+    out[len] = '\0';
 }
