@@ -284,7 +284,7 @@ static void set_capabilities(json_t *resp, const json_t *cfg, bool projector,
     json_object_set_new(resp, "capabilities", caps);
 }
 
-static void set_details(json_t *resp, json_t *cfg, const char *parent)
+json_t *show_details(const json_t *cfg, const char *parent)
 {
     const char *fmt = json_string_value(json_object_get(cfg, "model_format"));
     json_t *d = json_pack("{s:s,s:s,s:s}", "parent_model", parent ? parent : "", "format",
@@ -292,13 +292,18 @@ static void set_details(json_t *resp, json_t *cfg, const char *parent)
                           json_string_value(json_object_get(cfg, "model_family"))
                               ? json_string_value(json_object_get(cfg, "model_family"))
                               : "");
-    json_t *fams = json_object_get(cfg, "model_families");
-    json_object_set(d, "families", fams ? fams : json_null());
+    const json_t *fams = json_object_get(cfg, "model_families");
+    json_object_set(d, "families", fams ? (json_t *)fams : json_null());
     const char *pt = json_string_value(json_object_get(cfg, "model_type"));
     const char *ql = json_string_value(json_object_get(cfg, "file_type"));
     json_object_set_new(d, "parameter_size", json_string(pt ? pt : ""));
     json_object_set_new(d, "quantization_level", json_string(ql ? ql : ""));
-    json_object_set_new(resp, "details", d);
+    return d;
+}
+
+static void set_details(json_t *resp, json_t *cfg, const char *parent)
+{
+    json_object_set_new(resp, "details", show_details(cfg, parent));
     const char *req = json_string_value(json_object_get(cfg, "requires"));
     if (req && *req)
         json_object_set_new(resp, "requires", json_string(req));

@@ -42,4 +42,8 @@
 int show_model(const struct store *s, const char *name, bool verbose, json_t **out,
                struct cola_err *err);
 
+/* ModelDetails from a config blob: parent_model, format, family, families,
+ * parameter_size, quantization_level (empty strings / null when absent). */
+json_t *show_details(const json_t *cfg, const char *parent);
+
 #endif
