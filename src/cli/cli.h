@@ -18,7 +18,10 @@ struct cli_cmd {
     int (*run)(int argc, char **argv);
 };
 
+extern const struct cli_cmd cli_cmd_serve;
 extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_ps;
+extern const struct cli_cmd cli_cmd_stop;
 extern const struct cli_cmd cli_cmd_bench;
 extern const struct cli_cmd cli_cmd_inspect;
 extern const struct cli_cmd cli_cmd_tokenize;

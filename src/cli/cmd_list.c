@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "store/store.h"
 #include "util/human.h"
 
@@ -41,37 +42,10 @@ static const char list_usage[] =
     "Environment Variables:\n"
     "      OLLAMA_MODELS                 The path to the models directory\n";
 
-enum { COLS = 4 };
-
 struct row {
-    const char *cell[COLS];
+    const char *cell[4];
     char size[32], modified[64];
 };
-
-static void print_cell(const char *s, size_t width, const char *pad)
-{
-    printf("%-*s%s", (int)width, s, pad);
-}
-
-static void print_table(const struct row *rows, size_t n)
-{
-    static const char *head[COLS] = {"NAME", "ID", "SIZE", "MODIFIED"};
-    size_t w[COLS];
-    for (int c = 0; c < COLS; c++) {
-        w[c] = strlen(head[c]);
-        for (size_t r = 0; r < n; r++)
-            if (strlen(rows[r].cell[c]) > w[c])
-                w[c] = strlen(rows[r].cell[c]);
-    }
-    for (int c = 0; c < COLS; c++)
-        print_cell(head[c], w[c], c == COLS - 1 ? " " : "    ");
-    putchar('\n');
-    for (size_t r = 0; r < n; r++) {
-        for (int c = 0; c < COLS; c++)
-            print_cell(rows[r].cell[c], w[c], "    ");
-        putchar('\n');
-    }
-}
 
 static int run_list(int argc, char **argv)
 {
@@ -112,7 +86,13 @@ static int run_list(int argc, char **argv)
         r->cell[2] = r->size;
         r->cell[3] = r->modified;
     }
-    print_table(rows, n);
+    static const char *const head[] = {"NAME", "ID", "SIZE", "MODIFIED"};
+    const char **cells = calloc(n ? 4 * n : 1, sizeof(*cells));
+    for (size_t r = 0; cells && r < n; r++)
+        memcpy(cells + 4 * r, rows[r].cell, sizeof(rows[r].cell));
+    if (cells)
+        cli_table(head, 4, cells, n);
+    free(cells);
     free(rows);
     store_list_free(&l);
     return fflush(stdout) == 0 ? 0 : 1;

@@ -9,12 +9,15 @@
 
 /* Ollama's commands in Ollama's order, then cola's own. */
 static const struct cli_cmd *const commands[] = {
+    &cli_cmd_serve,
     &cli_cmd_create,
     &cli_cmd_show,
     &cli_cmd_run,
+    &cli_cmd_stop,
     &cli_cmd_pull,
     &cli_cmd_push,
     &cli_cmd_list,
+    &cli_cmd_ps,
     &cli_cmd_cp,
     &cli_cmd_rm,
     &cli_cmd_bench,
@@ -33,6 +36,7 @@ static const struct {
     const struct cli_cmd *cmd;
 } aliases[] = {
     {"ls", &cli_cmd_list},
+    {"start", &cli_cmd_serve},
 };
 
 static const struct cli_cmd *find_command(const char *name)

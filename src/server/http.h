@@ -118,10 +118,4 @@ void srv_stream_error(struct srv_stream *st, unsigned status, const char *fmt, .
     __attribute__((format(printf, 3, 4)));
 bool srv_stream_cancelled(const struct srv_stream *st);
 
-/* Go's time.Time JSON form of a UTC instant: RFC 3339 with nanoseconds,
- * trailing zeros dropped ("2023-08-04T19:22:45.499127Z"). */
-void srv_time_utc(const struct timespec *ts, char out[40]);
-/* The same in the local zone with its offset ("...-07:00"). */
-void srv_time_local(const struct timespec *ts, char out[48]);
-
 #endif
