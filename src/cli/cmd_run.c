@@ -1,6 +1,6 @@
-/* cmd_run.c — `cola run MODEL.gguf [PROMPT...]`: generate from a GGUF file
- * directly, without a daemon. (Model names from the store go through the
- * daemon, which comes with the store and server work.) */
+/* cmd_run.c — `cola run MODEL [PROMPT...]`: a GGUF file path is loaded and
+ * run right here, without a daemon; a model name goes through the daemon
+ * (run_api.c), as `ollama run` does. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_api.h"
 #include "engine/engine.h"
 #include "engine/gen.h"
 #include "engine/tok.h"
@@ -24,9 +25,11 @@ static const char usage[] =
     "Run a model on a prompt\n"
     "\n"
     "Usage:\n"
-    "  cola run MODEL.gguf [PROMPT...] [flags]\n"
+    "  cola run MODEL [PROMPT...] [flags]\n"
     "\n"
-    "MODEL.gguf is a path to a GGUF file: cola loads it directly, no daemon needed.\n"
+    "MODEL is a model name (llama3.2, user/model:tag): the prompt goes through the\n"
+    "daemon (cola serve), which pulls the model first when the store lacks it; or a\n"
+    "path to a GGUF file: cola loads it directly, no daemon needed.\n"
     "The prompt words are joined with spaces; when standard input is not a terminal,\n"
     "its content comes first. The prompt is raw text (no chat template); the model's\n"
     "vocabulary decides whether a BOS token is added. The continuation is printed as\n"
@@ -53,6 +56,12 @@ static const char usage[] =
     "      --stop STR             stop when STR is generated (repeatable)\n"
     "      --no-shift             stop at a full context instead of shifting it\n"
     "      --verbose              print timings after the response (to stderr)\n"
+    "      --keepalive DURATION   how long the daemon keeps the model loaded (e.g. 5m)\n"
+    "      --format json          ask for a JSON answer (daemon)\n"
+    "      --think[=VALUE]        true, false, high, medium, low or max (daemon)\n"
+    "      --hidethinking         do not print the thinking (daemon)\n"
+    "      --insecure             pull over plain http (daemon)\n"
+    "      --nowordwrap           accepted for compatibility; output is not wrapped\n"
     "  -h, --help                 help for run\n";
 
 struct run_opts {
@@ -62,6 +71,8 @@ struct run_opts {
     const char *stops[RUN_MAX_STOPS];
     int32_t num_ctx, num_batch, num_thread;
     bool verbose;
+    json_t *api_opts;      /* the option flags given, by Ollama's names (daemon runs) */
+    struct run_api_opts api;
 };
 
 static int parse_num(const char *s, double lo, double hi, bool integer, double *out)
@@ -124,6 +135,12 @@ static int set_option(struct run_opts *o, const char *flag, const char *val)
             return 0;
         if (parse_num(val, table[i].lo, table[i].hi, table[i].integer, &v))
             return cli_usage_error(&cli_cmd_run, "invalid value \"%s\" for %s", val, flag);
+        char key[64];
+        size_t k = 0;
+        for (const char *q = flag + 2; *q && k + 1 < sizeof(key); q++)
+            key[k++] = *q == '-' ? '_' : *q;
+        key[k] = '\0';
+        json_object_set_new(o->api_opts, key, table[i].integer ? json_integer((json_int_t)v) : json_real(v));
         if (table[i].f)
             *table[i].f = (float)v;
         else if (table[i].i)
@@ -155,6 +172,39 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
                 o->verbose = true;
             } else if (!strcmp(flag, "--no-shift")) {
                 o->gen.shift = false;
+                o->api.shift_off = true;
+            } else if (!strcmp(flag, "--hidethinking") || !strcmp(flag, "--insecure") ||
+                       !strcmp(flag, "--nowordwrap")) {
+                if (!strcmp(flag, "--hidethinking"))
+                    o->api.hide_thinking = true;
+                if (!strcmp(flag, "--insecure"))
+                    o->api.insecure = true;
+            } else if (!strcmp(flag, "--think")) {
+                static const char *const ok[] = {"true", "false", "high", "medium", "low", "max"};
+                const char *t = val ? val : "true";
+                size_t k = 0;
+                while (k < 6 && strcmp(t, ok[k]))
+                    k++;
+                if (k == 6)
+                    return cli_usage_error(&cli_cmd_run, "invalid value for --think: \"%s\" (must be "
+                                                         "true, false, high, medium, low, or max)", t);
+                json_decref(o->api.think);
+                o->api.think = k < 2 ? json_boolean(k == 0) : json_string(t);
+            } else if (!strcmp(flag, "--keepalive") || !strcmp(flag, "--format")) {
+                if (!val) {
+                    if (i + 1 >= argc)
+                        return cli_usage_error(&cli_cmd_run, "flag needs an argument: %s", a);
+                    val = argv[++i];
+                }
+                if (!strcmp(flag, "--format")) {
+                    o->api.format = val;
+                } else {
+                    int64_t d;
+                    if (godur_parse(val, &d))
+                        return cli_usage_error(&cli_cmd_run, "invalid duration \"%s\" for --keepalive", val);
+                    json_decref(o->api.keep_alive);
+                    o->api.keep_alive = json_string(val);
+                }
             } else if (strcmp(flag, "--stop") && set_option(o, flag, NULL)) {
                 return cli_usage_error(&cli_cmd_run, "unknown flag: %s", flag);
             } else {
@@ -169,6 +219,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
                         return cli_usage_error(&cli_cmd_run, "at most %d --stop strings",
                                                RUN_MAX_STOPS);
                     o->stops[o->gen.n_stop++] = val;
+                    json_t *st = json_object_get(o->api_opts, "stop");
+                    if (!st)
+                        json_object_set_new(o->api_opts, "stop", st = json_array());
+                    json_array_append_new(st, json_string(val));
                 } else if ((rc = set_option(o, flag, val))) {
                     return rc;
                 }
@@ -307,6 +361,7 @@ static int run(int argc, char **argv)
     buf_init(&o.prompt, RUN_MAX_PROMPT);
     gen_opts_default(&o.gen);
     o.gen.stop = o.stops;
+    o.api_opts = json_object();
     int rc = parse_args(argc, argv, &o);
     if (!rc) {
         struct stat sb;
@@ -316,13 +371,15 @@ static int run(int argc, char **argv)
         if (stat(o.model, &sb) != 0 && looks_like_path) {
             fprintf(stderr, "Error: %s: %s\n", o.model, strerror(errno));
             rc = 1;
-        } else if (stat(o.model, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-            fprintf(stderr, "Error: %s is not a GGUF file; running models by name needs the "
-                            "cola daemon, which is not part of this build yet\n", o.model);
-            rc = 1;
         } else if (read_stdin_prompt(&o.prompt)) {
             fprintf(stderr, "Error: prompt too long (more than %u bytes)\n", RUN_MAX_PROMPT);
             rc = 1;
+        } else if (stat(o.model, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            o.api.model = o.model;
+            o.api.prompt = o.prompt.data ? o.prompt.data : "";
+            o.api.options = o.api_opts;
+            o.api.verbose = o.verbose;
+            rc = run_api(&o.api);
         } else if (o.prompt.len == 0) {
             fprintf(stderr, "Error: a prompt is required when running a GGUF file "
                             "(interactive chat needs the daemon)\n");
@@ -332,6 +389,9 @@ static int run(int argc, char **argv)
         }
     }
     buf_free(&o.prompt);
+    json_decref(o.api_opts);
+    json_decref(o.api.keep_alive);
+    json_decref(o.api.think);
     return rc;
 }
 

@@ -73,7 +73,7 @@ rc=0
 
 # ---- errors
 expect_exit 1 "No such file" "$COLA" run "$tmp/absent.gguf" hi
-expect_exit 1 "needs the cola daemon" "$COLA" run llama3.2 hi
+OLLAMA_HOST=127.0.0.1:1 expect_exit 1 "could not connect to ollama server, run 'cola serve' to start it" "$COLA" run llama3.2 hi
 expect_exit 1 "missing tensor" "$COLA" run "$vocab" hi
 printf 'not a gguf file at all' >"$tmp/junk.gguf"
 expect_exit 1 "Error:" "$COLA" run "$tmp/junk.gguf" hi
