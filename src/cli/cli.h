@@ -9,6 +9,8 @@
 #ifndef COLA_CLI_CLI_H
 #define COLA_CLI_CLI_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 struct cli_cmd {
@@ -34,6 +36,10 @@ extern const struct cli_cmd cli_cmd_create;
 extern const struct cli_cmd cli_cmd_pull;
 extern const struct cli_cmd cli_cmd_push;
 extern const struct cli_cmd cli_cmd_show;
+
+/* Print `cola show MODEL`'s sections (Model, Capabilities, ...) of an
+ * /api/show answer to stdout (cmd_show.c; the REPL's /show info too). */
+void cli_show_info(json_t *show, bool verbose);
 
 /* Print cmd's usage to f. */
 void cli_print_usage(const struct cli_cmd *cmd, FILE *f);

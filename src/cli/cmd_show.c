@@ -202,7 +202,7 @@ static void show_projector(json_t *pi, struct table *t)
     render("Projector", t);
 }
 
-static void show_info(json_t *r, bool verbose)
+void cli_show_info(json_t *r, bool verbose)
 {
     static struct table t;
     json_t *info = json_object_get(r, "model_info"), *d = json_object_get(r, "details");
@@ -353,7 +353,7 @@ static int run(int argc, char **argv)
         return 1;
     }
     if (!only)
-        show_info(r, verbose);
+        cli_show_info(r, verbose);
     else if (!strcmp(only, "license") || !strcmp(only, "modelfile") || !strcmp(only, "parameters"))
         printf("%s\n", str(r, only));
     else

@@ -7,6 +7,7 @@
 
 #include "cli/client.h"
 #include "cli/progress.h"
+#include "cli/repl.h"
 #include "store/transfer.h"
 #include "util/godur.h"
 
@@ -25,8 +26,7 @@ static int print_chunk(void *user, const json_t *o)
     return 0;
 }
 
-/* Ollama's Metrics.Summary. */
-static void summary(const json_t *m)
+void run_api_summary(const json_t *m)
 {
     char d[40];
     const json_int_t total = json_integer_value(json_object_get(m, "total_duration"));
@@ -91,9 +91,10 @@ int run_api(const struct run_api_opts *o)
     json_t *last = NULL, *req = NULL;
     int rc = ensure_model(&c, o, &err);
     if (!rc && !*o->prompt) {
-        rc = err_set(&err, COLA_EUNSUPPORTED,
-                     "the interactive chat is not available yet; give a prompt: "
-                     "cola run %s \"your prompt\"", o->model);
+        if (isatty(STDIN_FILENO))
+            return repl_run(o);
+        rc = err_set(&err, COLA_EINVAL, "a prompt is required when standard input is not a "
+                                        "terminal");
     }
     if (!rc) {
         req = json_pack("{s:s,s:s}", "model", o->model, "prompt", o->prompt);
@@ -113,7 +114,7 @@ int run_api(const struct run_api_opts *o)
         printf("\n\n");
         fflush(stdout);
         if (o->verbose && last)
-            summary(last);
+            run_api_summary(last);
     } else {
         fprintf(stderr, "Error: %s\n", err_msg(&err));
     }

@@ -20,7 +20,10 @@ struct run_api_opts {
     bool hide_thinking, shift_off, verbose, insecure;
 };
 
-/* The process exit status. */
+/* The process exit status. No prompt with a terminal stdin: the
+ * interactive chat (repl.h). */
 int run_api(const struct run_api_opts *o);
+/* Ollama's --verbose summary of a final chunk's metrics, to stderr. */
+void run_api_summary(const json_t *final_chunk);
 
 #endif
