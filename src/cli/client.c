@@ -151,3 +151,33 @@ bool client_alive(const struct client *c)
     long st = 0;
     return client_call(c, "HEAD", "/", NULL, NULL, NULL, &st, NULL) == 0 && st == 200;
 }
+
+bool client_daemon(struct client *c)
+{
+    client_init(c);
+    return client_alive(c);
+}
+
+struct progress_ctx {
+    xfer_progress_fn fn;
+    void *user;
+};
+
+static int progress_line(void *user, const json_t *o)
+{
+    const struct progress_ctx *p = user;
+    const struct xfer_event e = {
+        json_string_value(json_object_get(o, "status")),
+        json_string_value(json_object_get(o, "digest")),
+        json_integer_value(json_object_get(o, "total")),
+        json_integer_value(json_object_get(o, "completed")),
+    };
+    return p->fn && e.status ? p->fn(p->user, &e) : 0;
+}
+
+int client_progress(const struct client *c, const char *path, const json_t *req,
+                    xfer_progress_fn fn, void *user, struct cola_err *err)
+{
+    struct progress_ctx p = {fn, user};
+    return client_call(c, "POST", path, req, progress_line, &p, NULL, err);
+}

@@ -22,6 +22,10 @@ struct client {
 void client_init(struct client *c);
 /* HEAD / answers (the heartbeat every command but serve does first). */
 bool client_alive(const struct client *c);
+/* client_init, then whether a daemon answers: the store commands (list,
+ * show, cp, rm, pull, push, create) go through it when one does, and work
+ * on $OLLAMA_MODELS directly when none runs. */
+bool client_daemon(struct client *c);
 
 /* One object or an NDJSON stream: fn(user, obj) for each (borrowed); a
  * nonzero return stops. body may be NULL (no body). *status (may be NULL)
@@ -31,5 +35,11 @@ bool client_alive(const struct client *c);
 typedef int (*client_fn)(void *user, const json_t *obj);
 int client_call(const struct client *c, const char *method, const char *path, const json_t *body,
                 client_fn fn, void *user, long *status, struct cola_err *err);
+
+/* A progress stream (pull, push, create) handed over as the store's
+ * transfer events, so the CLI shows it as it shows its own. */
+#include "store/transfer.h"
+int client_progress(const struct client *c, const char *path, const json_t *req,
+                    xfer_progress_fn fn, void *user, struct cola_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/client.h"
 #include "store/store.h"
 
 extern const struct cli_cmd cli_cmd_cp;
@@ -51,6 +52,18 @@ static int run_cp(int argc, char **argv)
         return 1;
     }
     struct cola_err err = {0};
+    struct client c;
+    if (client_daemon(&c)) {
+        json_t *req = json_pack("{s:s,s:s}", "source", args[0], "destination", args[1]);
+        const int arc = client_call(&c, "POST", "/api/copy", req, NULL, NULL, NULL, &err);
+        json_decref(req);
+        if (arc) {
+            fprintf(stderr, "Error: %s\n", err_msg(&err));
+            return 1;
+        }
+        printf("copied '%s' to '%s'\n", args[0], args[1]);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
     struct store s;
     int rc = store_open(&s, NULL, &err);
     if (!rc)

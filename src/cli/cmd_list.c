@@ -23,8 +23,10 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/client.h"
 #include "cli/table.h"
 #include "store/store.h"
+#include "util/gotime.h"
 #include "util/human.h"
 
 static const char list_usage[] =
@@ -47,6 +49,60 @@ struct row {
     char size[32], modified[64];
 };
 
+static int keep(void *user, const json_t *obj)
+{
+    *(json_t **)user = json_incref((json_t *)obj);
+    return 0;
+}
+
+/* Through the daemon: GET /api/tags. */
+static int list_api(const struct client *c, const char *prefix)
+{
+    struct cola_err err = {0};
+    json_t *resp = NULL;
+    if (client_call(c, "GET", "/api/tags", NULL, keep, &resp, NULL, &err)) {
+        fprintf(stderr, "Error: %s\n", err_msg(&err));
+        return 1;
+    }
+    const json_t *models = json_object_get(resp, "models");
+    const size_t total = json_array_size(models);
+    struct row *rows = calloc(total ? total : 1, sizeof(*rows));
+    const char **cells = calloc(total ? 4 * total : 1, sizeof(*cells));
+    char(*ids)[16] = calloc(total ? total : 1, sizeof(*ids));
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    size_t n = 0;
+    for (size_t i = 0; rows && cells && ids && i < total; i++) {
+        const json_t *m = json_array_get(models, i);
+        const char *name = json_string_value(json_object_get(m, "name"));
+        if (!name || (prefix && strncasecmp(name, prefix, strlen(prefix))))
+            continue;
+        struct row *r = &rows[n];
+        const char *d = json_string_value(json_object_get(m, "digest"));
+        snprintf(ids[n], sizeof(ids[n]), "%.12s", d ? d : "");
+        if (json_object_get(m, "remote_host"))
+            snprintf(r->size, sizeof(r->size), "-");
+        else
+            human_bytes(json_integer_value(json_object_get(m, "size")), r->size, sizeof(r->size));
+        struct timespec mt;
+        if (gotime_parse(json_string_value(json_object_get(m, "modified_at")), &mt))
+            snprintf(r->modified, sizeof(r->modified), "-");
+        else
+            human_time(mt, now, r->modified, sizeof(r->modified));
+        const char *row[4] = {name, ids[n], r->size, r->modified};
+        memcpy(cells + 4 * n, row, sizeof(row));
+        n++;
+    }
+    static const char *const head[] = {"NAME", "ID", "SIZE", "MODIFIED"};
+    if (rows && cells && ids)
+        cli_table(head, 4, cells, n);
+    free(rows);
+    free(cells);
+    free(ids);
+    json_decref(resp);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int run_list(int argc, char **argv)
 {
     const char *prefix = NULL;
@@ -54,6 +110,9 @@ static int run_list(int argc, char **argv)
     const int urc = cli_positional(&cli_cmd_list, argc, argv, &prefix, 1, &n_args);
     if (urc)
         return urc; /* Ollama ignores arguments after the prefix */
+    struct client c;
+    if (client_daemon(&c))
+        return list_api(&c, prefix);
     struct cola_err err = {0};
     struct store s;
     struct store_list l = {0};

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/table.h"
+#include "util/gotime.h"
 #include "util/human.h"
 
 static const char ps_usage[] =
@@ -39,29 +40,6 @@ static const char stop_usage[] =
     "\n"
     "Environment Variables:\n"
     "      OLLAMA_HOST                   IP Address for the ollama server (default 127.0.0.1:11434)\n";
-
-/* RFC 3339 ("2026-11-22T15:35:24.764605409Z", "...+02:00") to a timespec. */
-static int parse_time(const char *s, struct timespec *out)
-{
-    struct tm tm = {0};
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!p)
-        return -1;
-    long ns = 0, scale = 100000000;
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-            ns += (*p - '0') * scale;
-    long off = 0;
-    if (*p == '+' || *p == '-') {
-        int hh = 0, mm = 0;
-        if (sscanf(p + 1, "%d:%d", &hh, &mm) != 2)
-            return -1;
-        off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
-    }
-    out->tv_sec = timegm(&tm) - off;
-    out->tv_nsec = ns > 0 ? ns : 0;
-    return 0;
-}
 
 static int keep(void *user, const json_t *obj)
 {
@@ -92,7 +70,7 @@ static void fill_row(const json_t *m, struct timespec now, struct ps_row *b, con
              (long long)json_integer_value(json_object_get(m, "context_length")));
     struct timespec until;
     const char *exp = json_string_value(json_object_get(m, "expires_at"));
-    if (!exp || parse_time(exp, &until))
+    if (!exp || gotime_parse(exp, &until))
         snprintf(b->until, sizeof(b->until), "-");
     else if (until.tv_sec < now.tv_sec)
         snprintf(b->until, sizeof(b->until), "Stopping...");

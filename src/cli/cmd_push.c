@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/client.h"
 #include "cli/progress.h"
 #include "store/transfer.h"
 
@@ -98,9 +99,14 @@ static int run_push(int argc, char **argv)
     err_clear(&err);
     struct store s;
     struct prog *p = prog_open(isatty(STDERR_FILENO) != 0);
-    rc = store_open(&s, NULL, &err);
-    if (!rc)
+    struct client c;
+    if (client_daemon(&c)) {
+        json_t *req = json_pack("{s:s,s:b}", "model", name, "insecure", o.insecure);
+        rc = client_progress(&c, "/api/push", req, p ? on_event : NULL, p, &err);
+        json_decref(req);
+    } else if (!(rc = store_open(&s, NULL, &err))) {
         rc = push_model(&s, name, &o, p ? on_event : NULL, p, &err);
+    }
     prog_close(p);
     if (rc) {
         fprintf(stderr, "Error: %s\n", push_error(err_msg(&err)));

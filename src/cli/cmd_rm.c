@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/client.h"
 #include "store/store.h"
 
 extern const struct cli_cmd cli_cmd_rm;
@@ -59,6 +60,27 @@ static int remove_one(const struct store *s, const char *arg)
     return 0;
 }
 
+/* Through the daemon: unload the model, then DELETE /api/delete. */
+static int remove_api(const struct client *c, const char *arg)
+{
+    struct cola_err err = {0};
+    json_t *req = json_pack("{s:s,s:i}", "model", arg, "keep_alive", 0);
+    int rc = client_call(c, "POST", "/api/generate", req, NULL, NULL, NULL, &err);
+    json_decref(req);
+    if (rc && rc != COLA_ENOTFOUND)
+        fprintf(stderr, "Warning: unable to stop model '%s'\n", arg);
+    err_clear(&err);
+    req = json_pack("{s:s}", "name", arg);
+    rc = client_call(c, "DELETE", "/api/delete", req, NULL, NULL, NULL, &err);
+    json_decref(req);
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", err_msg(&err));
+        return 1;
+    }
+    printf("deleted '%s'\n", arg);
+    return 0;
+}
+
 static int run_rm(int argc, char **argv)
 {
     int n = 0;
@@ -73,8 +95,17 @@ static int run_rm(int argc, char **argv)
     int rc = 0;
     struct cola_err err = {0};
     struct store s;
+    struct client c;
+    const bool api = n >= 1 && client_daemon(&c);
     if (n < 1) {
         rc = cli_usage_error(&cli_cmd_rm, "requires at least 1 arg(s), only received 0");
+    } else if (api) {
+        for (int i = 0; !rc && i < n; i++) {
+            rc = remove_api(&c, names[i]);
+            fflush(stdout);
+        }
+        free(names);
+        return rc;
     } else if (store_open(&s, NULL, &err)) {
         fprintf(stderr, "Error: %s\n", err_msg(&err));
         rc = 1;

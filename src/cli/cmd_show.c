@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/client.h"
 #include "store/blobs_json.h"
 #include "store/show.h"
 #include "util/buf.h"
@@ -309,6 +310,12 @@ void cli_show_info(json_t *r, bool verbose)
     }
 }
 
+static int keep(void *user, const json_t *obj)
+{
+    *(json_t **)user = json_incref((json_t *)obj);
+    return 0;
+}
+
 static int run(int argc, char **argv)
 {
     const char *name = NULL, *only = NULL;
@@ -345,9 +352,15 @@ static int run(int argc, char **argv)
     err_clear(&err);
     struct store s;
     json_t *r = NULL;
-    int rc = store_open(&s, NULL, &err);
-    if (!rc)
+    struct client c;
+    int rc;
+    if (client_daemon(&c)) {
+        json_t *req = json_pack("{s:s,s:b}", "model", name, "verbose", verbose);
+        rc = client_call(&c, "POST", "/api/show", req, keep, &r, NULL, &err);
+        json_decref(req);
+    } else if (!(rc = store_open(&s, NULL, &err))) {
         rc = show_model(&s, name, verbose, &r, &err);
+    }
     if (rc) {
         fprintf(stderr, "Error: %s\n", err_msg(&err));
         return 1;

@@ -31,3 +31,27 @@ void gotime_format(const struct timespec *ts, bool utc, char out[GOTIME_LEN])
     memcpy(out, tmp, len);
     out[len] = '\0';
 }
+
+int gotime_parse(const char *s, struct timespec *out)
+{
+    struct tm tm = {0};
+    const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (!p)
+        return -1;
+    long ns = 0, scale = 100000000;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            ns += (*p - '0') * scale;
+    long off = 0;
+    if (*p == '+' || *p == '-') {
+        int hh = 0, mm = 0;
+        if (sscanf(p + 1, "%d:%d", &hh, &mm) != 2)
+            return -1;
+        off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+    } else if (*p != 'Z') {
+        return -1;
+    }
+    out->tv_sec = timegm(&tm) - off;
+    out->tv_nsec = ns;
+    return 0;
+}

@@ -11,5 +11,7 @@
 #define GOTIME_LEN 48
 
 void gotime_format(const struct timespec *ts, bool utc, char out[GOTIME_LEN]);
+/* Parse RFC 3339 ("2026-11-22T15:35:24.764605409Z", "...+02:00"); 0 or -1. */
+int gotime_parse(const char *s, struct timespec *out);
 
 #endif

@@ -105,6 +105,23 @@ echo "$body" | grep -q '"parameters":"temperature                    0.5","syste
   fail "show parameters/system/details: ${body:0:600}"
 echo "$body" | grep -q '"capabilities":\["completion"\],"modified_at":"' || fail "show capabilities: $body"
 
+# ---- the CLI's store commands go through the daemon when one runs
+(
+  export OLLAMA_HOST="127.0.0.1:$port"
+  "$COLA" list >ls.txt || fail "cola list via the daemon"
+  grep -q "^stories:latest     ${mdigest:0:12}    1.2 MB    " ls.txt || fail "cola list row: $(cat ls.txt)"
+  "$COLA" show stories2 >show.txt || fail "cola show via the daemon"
+  grep -q '^    temperature    0.5' show.txt || fail "cola show parameters: $(cat show.txt)"
+  [ "$("$COLA" show --system stories2)" = "Be brief." ] || fail "cola show --system via the daemon"
+  [ "$("$COLA" cp stories cli/copy)" = "copied 'stories' to 'cli/copy'" ] || fail "cola cp via the daemon"
+  grep -q '"POST    \"/api/copy\""' "$tmp/serve.log" || grep -q 'POST    "/api/copy"' "$tmp/serve.log" ||
+    fail "cola cp did not go through the daemon"
+  [ "$("$COLA" rm cli/copy)" = "deleted 'cli/copy'" ] || fail "cola rm via the daemon"
+  grep -q 'DELETE  "/api/delete"' "$tmp/serve.log" || fail "cola rm did not go through the daemon"
+  expect_exit 1 "Error: model 'nope' not found" "$COLA" rm nope
+  expect_exit 1 "Error: model 'nope:latest' not found" "$COLA" show nope
+)
+
 # ---- copy and delete
 expect 200 "" POST /api/copy '{"source":"stories","destination":"copy/of:it"}'
 [ -f "$OLLAMA_MODELS/manifests/registry.ollama.ai/copy/of/it" ] || fail "copy wrote no manifest"
@@ -143,6 +160,16 @@ if [ -x /usr/bin/docker-registry ]; then
   expect 200 "" DELETE /api/delete "{\"model\":\"$name\"}"
   expect 200 '{"status":"success"}' POST /api/pull "{\"model\":\"$name\",\"insecure\":true,\"stream\":false}"
   [ "$(sha256sum <"$nman")" = "$before" ] || fail "pulled manifest differs from the pushed one"
+  # the CLI's push and pull through the daemon
+  (
+    export OLLAMA_HOST="127.0.0.1:$port"
+    "$COLA" push --insecure "$name" >push.out 2>push.err || fail "cola push via the daemon: $(cat push.err)"
+    grep -qx "success" push.err || fail "cola push progress: $(cat push.err)"
+    "$COLA" rm "$name" >/dev/null || fail "cola rm $name"
+    "$COLA" pull --insecure "$name" 2>pull.err || fail "cola pull via the daemon: $(cat pull.err)"
+    grep -qx "success" pull.err || fail "cola pull progress: $(cat pull.err)"
+  )
+  [ "$(sha256sum <"$nman")" = "$before" ] || fail "the CLI's pull through the daemon differs"
   req POST /api/pull "{\"model\":\"127.0.0.1:$rport/team/missing\",\"insecure\":true,\"stream\":false}"
   [ "$code" = 500 ] && [ "$body" = '{"error":"pull model manifest: file does not exist"}' ] ||
     fail "pull of a missing model: $code $body"

@@ -7,6 +7,10 @@
 set -euo pipefail
 
 COLA=${COLA:?COLA must point at the cola binary}
+# The store commands go through a daemon when one answers at OLLAMA_HOST; the
+# tests must never reach one running on this machine (cola's or Ollama's):
+# a closed port means "no daemon" (tests that start their own set it).
+export OLLAMA_HOST=127.0.0.1:1
 S=${COLA_SHARED:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
