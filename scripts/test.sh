@@ -37,9 +37,15 @@ if [ -z "${COLA_SKIP_FUZZ:-}" ]; then
       work=$(mktemp -d)
       [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/
       echo "-- $name"
-      "$f" -max_total_time="${COLA_FUZZ_SECONDS:-30}" -rss_limit_mb=2048 -timeout=10 \
-           -print_final_stats=1 "$work" 2>&1 | tail -n 4
-      rm -rf "$work"
+      if ! "$f" -max_total_time="${COLA_FUZZ_SECONDS:-30}" -rss_limit_mb=2048 -timeout=10 \
+           -print_final_stats=1 "$work" >"$work.log" 2>&1; then
+        grep -v '^#' "$work.log" | head -n 40
+        echo "== $name found a failure (the input is in crash-*/leak-*/timeout-* here)"
+        rm -rf "$work" "$work.log"
+        exit 1
+      fi
+      tail -n 4 "$work.log"
+      rm -rf "$work" "$work.log"
     done
   else
     echo "== fuzz targets skipped: clang-14 not installed (scripts/setup.sh installs it)"

@@ -12,6 +12,7 @@ need_files "$model"
 need_cmd curl "the tests speak HTTP with it"
 export OLLAMA_MODELS="$tmp/models"
 trap 'stop_server; rm -rf "$tmp"' EXIT
+cd "$tmp"
 start_server
 
 # ---- the CLI without a daemon says how to start one

@@ -3,7 +3,7 @@
  *
  * Invariants checked on every input: the result is one of the five; OK
  * reports an end inside the input after at least one byte; an OK value
- * whose text jansson can represent (no NUL escapes, ASCII only, no number
+ * whose text jansson can represent (no control bytes or escapes, ASCII only, no number
  * with an exponent or fraction, short) is accepted by jansson too and a
  * SYNTAX/EOF verdict is never given to text jansson parses as one whole
  * value of the same length; messages are NUL-terminated within the buffer.
@@ -22,8 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static bool plain_ascii(const uint8_t *d, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (d[i] >= 0x80 || d[i] == '\\' || d[i] == '.' || d[i] == 'e' || d[i] == 'E')
-            return false;
+        if (d[i] >= 0x80 || d[i] == '\\' || d[i] == '.' || d[i] == 'e' || d[i] == 'E' ||
+            (d[i] < 0x20 && d[i] != '\t' && d[i] != '\n' && d[i] != '\r'))
+            return false;  /* jansson stops at a NUL byte: no comparison there */
     return n < 256;
 }
 
