@@ -2,6 +2,8 @@
 #include "cli/client.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,4 +182,82 @@ int client_progress(const struct client *c, const char *path, const json_t *req,
 {
     struct progress_ctx p = {fn, user};
     return client_call(c, "POST", path, req, progress_line, &p, NULL, err);
+}
+
+struct upload {
+    const char *digest;
+    xfer_progress_fn fn;
+    void *user;
+    int64_t total, last;
+};
+
+static int upload_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                           curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal;
+    struct upload *u = user;
+    if (u->fn && ulnow != u->last && ulnow < u->total) {
+        u->last = ulnow;
+        const struct xfer_event e = {"copying file", u->digest, u->total, (int64_t)ulnow};
+        return u->fn(u->user, &e);
+    }
+    return 0;
+}
+
+int client_upload(const struct client *c, const char *digest, const char *path,
+                  xfer_progress_fn fn, void *user, struct cola_err *err)
+{
+    char url[1024];
+    snprintf(url, sizeof(url), "/api/blobs/%s", digest);
+    long st = 0;
+    struct cola_err herr = {0};
+    const int hrc = client_call(c, "HEAD", url, NULL, NULL, NULL, &st, &herr);
+    if (hrc == 0 && st == 200)
+        return 0;
+    if (st != 404)
+        return err_set(err, hrc ? hrc : COLA_EIO, "%s", hrc ? err_msg(&herr) : "unexpected answer");
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    if (!f || fstat(fileno(f), &sb)) {
+        if (f)
+            fclose(f);
+        return err_set(err, COLA_EIO, "%s: %s", path, strerror(errno));
+    }
+    struct upload u = {digest, fn, user, (int64_t)sb.st_size, -1};
+    if (fn) {
+        const struct xfer_event e = {"copying file", digest, u.total, 0};
+        fn(user, &e);
+    }
+    snprintf(url, sizeof(url), "%s/api/blobs/%s", c->base, digest);
+    CURL *h = curl_easy_init();
+    int rc = 0;
+    long status = 0;
+    if (!h) {
+        fclose(f);
+        return err_set(err, COLA_ENOMEM, "out of memory");
+    }
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_READDATA, f);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sb.st_size);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, upload_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &u);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    struct curl_slist *hdr = curl_slist_append(NULL, "Expect:");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    const CURLcode cc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (cc != CURLE_OK)
+        rc = err_set(err, COLA_EIO, "uploading %s: %s", path, curl_easy_strerror(cc));
+    else if (status != 200 && status != 201)
+        rc = err_set(err, COLA_EIO, "uploading %s: HTTP %ld", path, status);
+    else if (fn) {
+        const struct xfer_event e = {"copying file", digest, u.total, u.total};
+        fn(user, &e);
+    }
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
+    fclose(f);
+    return rc;
 }

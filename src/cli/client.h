@@ -42,4 +42,10 @@ int client_call(const struct client *c, const char *method, const char *path, co
 int client_progress(const struct client *c, const char *path, const json_t *req,
                     xfer_progress_fn fn, void *user, struct cola_err *err);
 
+/* Make the file at path the blob digest on the daemon (`create` with a
+ * local GGUF): HEAD /api/blobs/<digest>, and when it is missing POST the
+ * file, reporting {"copying file", digest, total, completed} to fn. */
+int client_upload(const struct client *c, const char *digest, const char *path,
+                  xfer_progress_fn fn, void *user, struct cola_err *err);
+
 #endif

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/client.h"
+#include "store/digest.h"
 #include "cli/progress.h"
 #include "store/create.h"
 
@@ -51,6 +53,62 @@ static int on_event(void *user, const struct xfer_event *e)
     return prog_pull_event(p, e);
 }
 
+/* {"name.gguf": "sha256:..."} for files uploaded to the daemon. */
+static int upload_files(const struct client *c, const struct mf_paths *ps, struct prog *p,
+                        json_t *map, struct cola_err *err)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        if (ps->v[i].is_dir)
+            return err_set(err, COLA_EUNSUPPORTED,
+                           "%s: creating from a directory of model files is not supported yet",
+                           ps->v[i].path);
+        char digest[DIGEST_STR_LEN + 1];
+        int rc = sha256_file(ps->v[i].path, digest, NULL, err);
+        if (!rc)
+            rc = client_upload(c, digest, ps->v[i].path, p ? on_event : NULL, p, err);
+        if (rc)
+            return rc;
+        const char *base = strrchr(ps->v[i].path, '/');
+        json_object_set_new(map, base ? base + 1 : ps->v[i].path, json_string(digest));
+    }
+    return 0;
+}
+
+/* `create` through the daemon, as Ollama's CLI: local files become blobs
+ * first, then POST /api/create with the request the Modelfile makes. */
+static int create_api(const struct client *c, const char *name, const struct mf_request *r,
+                      struct prog *p, struct cola_err *err)
+{
+    json_t *req = json_pack("{s:s}", "model", name), *files = json_object(), *ad = json_object();
+    int rc = upload_files(c, &r->files, p, files, err);
+    if (!rc)
+        rc = upload_files(c, &r->adapters, p, ad, err);
+    if (!rc) {
+        if (r->from)
+            json_object_set_new(req, "from", json_string(r->from));
+        if (json_object_size(files))
+            json_object_set(req, "files", files);
+        if (json_object_size(ad))
+            json_object_set(req, "adapters", ad);
+        static const char *const keys[] = {"template", "system", "renderer", "parser", "requires"};
+        const char *vals[] = {r->template_, r->system, r->renderer, r->parser, r->requires_};
+        for (size_t i = 0; i < 5; i++)
+            if (vals[i])
+                json_object_set_new(req, keys[i], json_string(vals[i]));
+        if (r->license)
+            json_object_set(req, "license", r->license);
+        if (r->parameters)
+            json_object_set(req, "parameters", r->parameters);
+        if (r->messages)
+            json_object_set(req, "messages", r->messages);
+        rc = client_progress(c, "/api/create", req, p ? on_event : NULL, p, err);
+    }
+    json_decref(req);
+    json_decref(files);
+    json_decref(ad);
+    return rc;
+}
+
 static int do_create(const char *name, const char *file, bool file_given)
 {
     struct cola_err err;
@@ -73,13 +131,16 @@ static int do_create(const char *name, const char *file, bool file_given)
         rc = mf_request_build(&f, dir, NULL, &r, &err);
     for (size_t i = 0; !rc && i < r.n_warnings; i++)
         fprintf(stderr, "%s\n", r.warnings[i]);
-    if (!rc)
+    struct client c;
+    const bool api = !rc && client_daemon(&c);
+    if (!rc && !api)
         rc = store_open(&s, NULL, &err);
     struct prog *p = NULL;
     if (!rc) {
         p = prog_open(isatty(STDERR_FILENO) != 0);
         prog_status(p, "gathering model components");
-        rc = create_model(&s, name, &r, NULL, p ? on_event : NULL, p, &err);
+        rc = api ? create_api(&c, name, &r, p, &err)
+                 : create_model(&s, name, &r, NULL, p ? on_event : NULL, p, &err);
     }
     prog_close(p);
     if (rc)

@@ -119,6 +119,20 @@ echo "$body" | grep -q '"capabilities":\["completion"\],"modified_at":"' || fail
     fail "cola cp did not go through the daemon"
   [ "$("$COLA" rm cli/copy)" = "deleted 'cli/copy'" ] || fail "cola rm via the daemon"
   grep -q 'DELETE  "/api/delete"' "$tmp/serve.log" || fail "cola rm did not go through the daemon"
+  # create: the GGUF goes up as a blob, then /api/create
+  q8="$S/models/stories260K-q8_0-derived.gguf"
+  if [ -f "$q8" ]; then
+    printf 'FROM %s\nSYSTEM Via the daemon.\nPARAMETER top_k 7\n' "$q8" >Modelfile.api
+    "$COLA" create -f Modelfile.api viaapi 2>create.err || fail "cola create via the daemon: $(cat create.err)"
+    q8d="sha256:$(sha256sum "$q8" | cut -d' ' -f1)"
+    grep -q "copying file $q8d 100%" create.err || fail "create upload progress: $(cat create.err)"
+    grep -qx "success" create.err || fail "create progress: $(cat create.err)"
+    grep -q "POST    \"/api/blobs/$q8d\"" "$tmp/serve.log" || fail "the GGUF was not uploaded"
+    cmp -s "$q8" "$OLLAMA_MODELS/blobs/sha256-${q8d#sha256:}" || fail "uploaded blob differs"
+    [ "$("$COLA" show --system viaapi)" = "Via the daemon." ] || fail "created model's system"
+    "$COLA" create -f Modelfile.api viaapi2 2>create.err || fail "second create"
+    grep -c "POST    \"/api/blobs/$q8d\"" "$tmp/serve.log" | grep -qx 1 || fail "an existing blob was uploaded again"
+  fi
   expect_exit 1 "Error: model 'nope' not found" "$COLA" rm nope
   expect_exit 1 "Error: model 'nope:latest' not found" "$COLA" show nope
 )
