@@ -1,16 +1,16 @@
-/* gen.c — the generation loop for one sequence. */
+/* gen.c — generation for one sequence, as a state machine that one driver
+ * (gen_generate) or several at once (slots.c) feed with logits. */
 #include "engine/gen.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "engine/gen_seq.h"
 #include "engine/stop.h"
 #include "engine/tok.h"
 #include "util/buf.h"
 #include "util/log.h"
-
-#define GEN_TEXT_MAX (1 << 20) /* bytes of text one token may produce, generously */
 
 void gen_opts_default(struct gen_opts *o)
 {
@@ -42,56 +42,97 @@ size_t gen_truncate_prompt(int32_t *prompt, size_t n_prompt, int32_t n_ctx, int3
     return (size_t)n_keep + (n_prompt - from);
 }
 
-struct gen_state {
-    struct eng_ctx *c;
-    int32_t seq;
-    struct eng_batch b;
-    int32_t one_token, one_pos, one_seq;
-    bool one_logits;
-    struct smp *smp;
-    struct stop_matcher *stop;
-    struct tok_stream ts;
-    struct buf piece, out;
-    gen_emit_fn emit;
-    void *user;
-    const float *logits;   /* of the last token decoded */
-};
+/* ---------------------------------------------------------------- one sequence */
 
-/* Evaluate the prompt in batches of n_batch tokens; logits for the last. */
-static int eval_prompt(struct gen_state *g, const int32_t *prompt, size_t n, struct cola_err *err)
+void gen_seq_free(struct gen_seq *g)
 {
-    const int32_t n_batch = eng_ctx_params(g->c)->n_batch;
-    int32_t *pos = malloc(sizeof(int32_t) * (size_t)n_batch);
-    int32_t *seq = malloc(sizeof(int32_t) * (size_t)n_batch);
-    bool *want = malloc(sizeof(bool) * (size_t)n_batch);
+    free(g->tokens);
+    smp_free(g->smp);
+    stop_free(g->stop);
+    buf_free(&g->piece);
+    buf_free(&g->out);
+    for (size_t i = 0; i < g->n_stop; i++)
+        free(g->stops[i]);
+    free(g->stops);
+    memset(g, 0, sizeof(*g));
+}
+
+int gen_seq_init(struct gen_seq *g, struct eng_ctx *c, int32_t seq, const int32_t *prompt,
+                 size_t n_prompt, const struct gen_opts *o, gen_emit_fn emit, void *user,
+                 struct cola_err *err)
+{
+    memset(g, 0, sizeof(*g));
+    g->c = c, g->seq = seq, g->emit = emit, g->user = user, g->opts = *o;
+    g->st.done_reason = "stop";
+    buf_init(&g->piece, GEN_TEXT_MAX);
+    buf_init(&g->out, GEN_TEXT_MAX);
+    const struct eng_model *m = eng_ctx_model(c);
+    const int32_t n_ctx = eng_ctx_params(c)->n_ctx;
     int rc = 0;
-    if (!pos || !seq || !want) {
+    if (n_prompt == 0) {
+        rc = err_set(err, COLA_EINVAL, "empty prompt");
+        goto out;
+    }
+    /* the stop strings are copied: the caller's may go away */
+    if (o->n_stop && !(g->stops = calloc(o->n_stop, sizeof(*g->stops)))) {
         rc = err_set(err, COLA_ENOMEM, "out of memory");
         goto out;
     }
-    for (size_t done = 0; done < n && !rc;) {
-        int32_t k = n - done < (size_t)n_batch ? (int32_t)(n - done) : n_batch;
-        for (int32_t i = 0; i < k; i++) {
-            pos[i] = (int32_t)done + i;
-            seq[i] = g->seq;
-            want[i] = done + (size_t)i == n - 1;
+    for (size_t i = 0; i < o->n_stop; i++, g->n_stop++)
+        if (!(g->stops[i] = strdup(o->stop[i] ? o->stop[i] : ""))) {
+            rc = err_set(err, COLA_ENOMEM, "out of memory");
+            goto out;
         }
-        struct eng_batch b = {k, (int32_t *)prompt + done, pos, seq, want};
-        rc = eng_decode(g->c, &b, err);
-        done += (size_t)k;
-        if (!rc && done == n)
-            g->logits = eng_logits(g->c, k - 1);
+    g->opts.stop = (const char *const *)g->stops;
+    if ((rc = smp_init(&g->smp, eng_model_hparams(m)->n_vocab, n_ctx, &o->smp, err)) ||
+        (rc = stop_init(&g->stop, g->opts.stop, NULL, g->n_stop, err)))
+        goto out;
+    /* generated text continues the prompt */
+    tok_stream_init(&g->ts, eng_model_vocab(m), TOK_DEC_CONTINUE);
+    g->tokens = malloc(sizeof(*g->tokens) * n_prompt);
+    if (!g->tokens || buf_reserve(&g->piece, 256) || buf_reserve(&g->out, 256)) {
+        rc = err_set(err, COLA_ENOMEM, "out of memory");
+        goto out;
     }
+    memcpy(g->tokens, prompt, sizeof(*g->tokens) * n_prompt);
+    g->n = n_prompt;
+    if (g->n >= (size_t)n_ctx) {
+        if (!o->shift) {
+            rc = err_set(err, COLA_ERANGE, "the input length (%zu tokens) exceeds the context "
+                                           "length (%d tokens)", n_prompt, n_ctx);
+            goto out;
+        }
+        g->n = gen_truncate_prompt(g->tokens, g->n, n_ctx, o->num_keep);
+        g->st.prompt_truncated = true;
+        log_warn("input truncated: %zu prompt tokens do not fit a context of %d; kept %zu",
+                 n_prompt, n_ctx, g->n);
+    }
+    for (size_t i = 0; i < g->n; i++)
+        smp_accept(g->smp, g->tokens[i]);
+    eng_seq_truncate(c, seq, 0);
+    g->t0 = now_ns();
+    g->st.prompt_eval_count = (int64_t)g->n;
 out:
-    free(pos);
-    free(seq);
-    free(want);
+    if (rc)
+        gen_seq_free(g);
     return rc;
 }
 
-/* Pass text through the stop matcher to the caller. Returns 1 on a stop
- * string match, 0 to go on, COLA_ECANCELED or an error. */
-static int deliver(struct gen_state *g, const char *text, size_t len, bool final)
+size_t gen_seq_next(const struct gen_seq *g, const int32_t **tokens)
+{
+    if (g->done)
+        return 0;
+    if (g->fed < g->n) {
+        *tokens = g->tokens + g->fed;
+        return g->n - g->fed;
+    }
+    *tokens = &g->last;
+    return 1;
+}
+
+/* Pass text through the stop matcher to the caller. 1 on a stop string,
+ * 0 to go on, COLA_ECANCELED or an error. */
+static int deliver(struct gen_seq *g, const char *text, size_t len, bool final)
 {
     buf_reset(&g->out);
     int m = len ? stop_feed(g->stop, text, len, &g->out) : 0;
@@ -105,18 +146,17 @@ static int deliver(struct gen_state *g, const char *text, size_t len, bool final
 }
 
 /* Make room for one more token: shift the context or report it full. */
-static int make_room(struct gen_state *g, const struct gen_opts *o, struct gen_stats *st,
-                     bool *full)
+static int make_room(struct gen_seq *g, bool *full)
 {
     const int32_t n_ctx = eng_ctx_params(g->c)->n_ctx;
     *full = false;
     if (eng_seq_len(g->c, g->seq) < n_ctx)
         return 0;
-    if (!o->shift || o->num_predict == -2) {
+    if (!g->opts.shift || g->opts.num_predict == -2) {
         *full = true;
         return 0;
     }
-    int32_t keep = o->num_keep < 0 ? 0 : o->num_keep;
+    int32_t keep = g->opts.num_keep < 0 ? 0 : g->opts.num_keep;
     if (keep > n_ctx / 2)
         keep = n_ctx / 2;
     const int32_t discard = (n_ctx - keep) / 2;
@@ -126,66 +166,69 @@ static int make_room(struct gen_state *g, const struct gen_opts *o, struct gen_s
     }
     log_info("context shift: sequence %d is full (%d tokens); keeping %d, discarding %d", g->seq,
              n_ctx, keep, discard);
-    st->n_shifts++;
+    g->st.n_shifts++;
     return eng_seq_shift(g->c, g->seq, keep, discard);
 }
 
-/* Sample from the last logits, show the token, decode it; until a stop. */
-static int token_loop(struct gen_state *g, const struct gen_opts *o, struct gen_stats *st,
-                      struct cola_err *err)
+/* End: release held-back bytes (unless a stop string ended it). */
+static int finish(struct gen_seq *g, const char *reason, bool flush)
 {
-    const struct tok_vocab *v = eng_model_vocab(eng_ctx_model(g->c));
-    const float *logits = g->logits;
-    for (;;) {
-        if (o->num_predict >= 0 && st->eval_count >= o->num_predict) {
-            st->done_reason = "length";
-            break;
-        }
-        int32_t id = smp_sample(g->smp, logits);
-        if (id < 0)
-            return err_set(err, id, "no token can be sampled (every token is banned)");
-        smp_accept(g->smp, id);
-        st->eval_count++;
-        if (tok_is_eog(v, id)) {
-            st->done_reason = "stop";
-            break;
-        }
-        buf_reset(&g->piece);
-        int rc = tok_stream_push(&g->ts, id, &g->piece);
-        if (!rc)
-            rc = deliver(g, g->piece.data, g->piece.len, false);
-        if (rc == 1) {
-            st->done_reason = "stop";
-            return 0;
-        }
-        if (rc)
-            return rc == COLA_ECANCELED ? rc : err_set(err, rc, "generated text too long");
-        bool full;
-        rc = make_room(g, o, st, &full);
-        if (rc)
-            return err_set(err, rc, "context shift failed");
-        if (full) {
-            st->done_reason = "length";
-            break;
-        }
-        g->one_token = id;
-        g->one_pos = eng_seq_len(g->c, g->seq);
-        rc = eng_decode(g->c, &g->b, err);
-        if (rc)
-            return rc;
-        logits = eng_logits(g->c, 0);
-    }
-    /* end without a stop string: release held-back bytes */
+    g->done = true;
+    g->st.done_reason = reason;
+    g->st.eval_ns = now_ns() - g->t1;
+    if (!flush)
+        return 0;
     buf_reset(&g->piece);
     if (tok_stream_flush(&g->ts, &g->piece))
-        return err_set(err, COLA_ENOMEM, "out of memory");
-    int rc = deliver(g, g->piece.data, g->piece.len, true);
-    if (rc == 1) {
-        st->done_reason = "stop";
-        rc = 0;
-    }
-    return rc;
+        return COLA_ENOMEM;
+    const int rc = deliver(g, g->piece.data, g->piece.len, true);
+    if (rc == 1)
+        g->st.done_reason = "stop";
+    return rc == 1 ? 0 : rc;
 }
+
+int gen_seq_fed(struct gen_seq *g, size_t k, const float *logits, struct cola_err *err)
+{
+    if (g->fed < g->n) {
+        g->fed += k;
+        if (g->fed < g->n)
+            return 0;
+        g->t1 = now_ns();
+        g->st.prompt_eval_ns = g->t1 - g->t0;
+    }
+    if (!logits)
+        return err_set(err, COLA_EINVAL, "no logits for sequence %d", g->seq);
+    const struct tok_vocab *v = eng_model_vocab(eng_ctx_model(g->c));
+    if (g->opts.num_predict >= 0 && g->st.eval_count >= g->opts.num_predict)
+        return finish(g, "length", true);
+    const int32_t id = smp_sample(g->smp, logits);
+    if (id < 0)
+        return err_set(err, id, "no token can be sampled (every token is banned)");
+    smp_accept(g->smp, id);
+    g->st.eval_count++;
+    if (tok_is_eog(v, id))
+        return finish(g, "stop", true);
+    buf_reset(&g->piece);
+    int rc = tok_stream_push(&g->ts, id, &g->piece);
+    if (!rc)
+        rc = deliver(g, g->piece.data, g->piece.len, false);
+    if (rc == 1)
+        return finish(g, "stop", false);
+    if (rc)
+        return rc == COLA_ECANCELED ? rc : err_set(err, rc, "generated text too long");
+    /* a last token that would not be decoded ends here, as a limit */
+    if (g->opts.num_predict >= 0 && g->st.eval_count >= g->opts.num_predict)
+        return finish(g, "length", true);
+    bool full;
+    if ((rc = make_room(g, &full)))
+        return err_set(err, rc, "context shift failed");
+    if (full)
+        return finish(g, "length", true);
+    g->last = id;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- one driver */
 
 int gen_generate(struct eng_ctx *c, int32_t seq, const int32_t *prompt, size_t n_prompt,
                  const struct gen_opts *o, gen_emit_fn emit, void *user, struct gen_stats *st,
@@ -193,57 +236,36 @@ int gen_generate(struct eng_ctx *c, int32_t seq, const int32_t *prompt, size_t n
 {
     memset(st, 0, sizeof(*st));
     st->done_reason = "stop";
-    const struct eng_model *m = eng_ctx_model(c);
-    const int32_t n_ctx = eng_ctx_params(c)->n_ctx;
-    if (n_prompt == 0)
-        return err_set(err, COLA_EINVAL, "empty prompt");
-    struct gen_state g = {.c = c, .seq = seq, .emit = emit, .user = user};
-    g.b = (struct eng_batch){1, &g.one_token, &g.one_pos, &g.one_seq, &g.one_logits};
-    g.one_seq = seq;
-    g.one_logits = true;
-    buf_init(&g.piece, GEN_TEXT_MAX);
-    buf_init(&g.out, GEN_TEXT_MAX);
-    int32_t *tokens = NULL;
-    int rc = smp_init(&g.smp, eng_model_hparams(m)->n_vocab, n_ctx, &o->smp, err);
-    if (!rc)
-        rc = stop_init(&g.stop, o->stop, NULL, o->n_stop, err);
+    struct gen_seq g;
+    int rc = gen_seq_init(&g, c, seq, prompt, n_prompt, o, emit, user, err);
     if (rc)
-        goto out;
-    tok_stream_init(&g.ts, eng_model_vocab(m), TOK_DEC_CONTINUE); /* generated text continues the prompt */
-    tokens = malloc(sizeof(*tokens) * n_prompt);
-    if (!tokens || buf_reserve(&g.piece, 256) || buf_reserve(&g.out, 256)) {
+        return rc;
+    const int32_t n_batch = eng_ctx_params(c)->n_batch;
+    int32_t *pos = malloc(sizeof(int32_t) * (size_t)n_batch);
+    int32_t *sq = malloc(sizeof(int32_t) * (size_t)n_batch);
+    bool *want = malloc(sizeof(bool) * (size_t)n_batch);
+    if (!pos || !sq || !want)
         rc = err_set(err, COLA_ENOMEM, "out of memory");
-        goto out;
-    }
-    memcpy(tokens, prompt, sizeof(*tokens) * n_prompt);
-    size_t n = n_prompt;
-    if (n >= (size_t)n_ctx) {
-        if (!o->shift) {
-            rc = err_set(err, COLA_ERANGE, "the input length (%zu tokens) exceeds the context "
-                                           "length (%d tokens)", n_prompt, n_ctx);
-            goto out;
+    while (!rc && !g.done) {
+        const int32_t *t;
+        size_t k = gen_seq_next(&g, &t);
+        if (k > (size_t)n_batch)
+            k = (size_t)n_batch;
+        const int32_t p0 = eng_seq_len(c, seq);
+        for (size_t i = 0; i < k; i++) {
+            pos[i] = p0 + (int32_t)i;
+            sq[i] = seq;
+            want[i] = i == k - 1;
         }
-        n = gen_truncate_prompt(tokens, n, n_ctx, o->num_keep);
-        st->prompt_truncated = true;
-        log_warn("input truncated: %zu prompt tokens do not fit a context of %d; kept %zu",
-                 n_prompt, n_ctx, n);
+        const struct eng_batch b = {(int32_t)k, (int32_t *)t, pos, sq, want};
+        rc = eng_decode(c, &b, err);
+        if (!rc)
+            rc = gen_seq_fed(&g, k, eng_logits(c, (int32_t)k - 1), err);
     }
-    for (size_t i = 0; i < n; i++)
-        smp_accept(g.smp, tokens[i]);
-    eng_seq_truncate(c, seq, 0);
-    int64_t t0 = now_ns();
-    rc = eval_prompt(&g, tokens, n, err);
-    int64_t t1 = now_ns();
-    st->prompt_eval_count = (int64_t)n;
-    st->prompt_eval_ns = t1 - t0;
-    if (!rc)
-        rc = token_loop(&g, o, st, err);
-    st->eval_ns = now_ns() - t1;
-out:
-    free(tokens);
-    smp_free(g.smp);
-    stop_free(g.stop);
-    buf_free(&g.piece);
-    buf_free(&g.out);
+    *st = g.st;
+    free(pos);
+    free(sq);
+    free(want);
+    gen_seq_free(&g);
     return rc;
 }
