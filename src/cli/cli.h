@@ -29,6 +29,7 @@ extern const struct cli_cmd cli_cmd_inspect;
 extern const struct cli_cmd cli_cmd_tokenize;
 extern const struct cli_cmd cli_cmd_detokenize;
 extern const struct cli_cmd cli_cmd_render;
+extern const struct cli_cmd cli_cmd_runner;
 extern const struct cli_cmd cli_cmd_list;
 extern const struct cli_cmd cli_cmd_cp;
 extern const struct cli_cmd cli_cmd_rm;

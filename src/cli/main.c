@@ -25,6 +25,7 @@ static const struct cli_cmd *const commands[] = {
     &cli_cmd_tokenize,
     &cli_cmd_detokenize,
     &cli_cmd_render,
+    &cli_cmd_runner,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
