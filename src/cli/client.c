@@ -261,3 +261,11 @@ int client_upload(const struct client *c, const char *digest, const char *path,
     fclose(f);
     return rc;
 }
+
+int client_keep(void *user, const json_t *obj)
+{
+    json_t **out = user;
+    json_decref(*out);
+    *out = json_incref((json_t *)obj);
+    return 0;
+}

@@ -35,6 +35,9 @@ bool client_daemon(struct client *c);
 typedef int (*client_fn)(void *user, const json_t *obj);
 int client_call(const struct client *c, const char *method, const char *path, const json_t *body,
                 client_fn fn, void *user, long *status, struct cola_err *err);
+/* A client_fn keeping the (last) object: user is a json_t ** the caller
+ * decrefs. */
+int client_keep(void *user, const json_t *obj);
 
 /* A progress stream (pull, push, create) handed over as the store's
  * transfer events, so the CLI shows it as it shows its own. */

@@ -49,18 +49,12 @@ struct row {
     char size[32], modified[64];
 };
 
-static int keep(void *user, const json_t *obj)
-{
-    *(json_t **)user = json_incref((json_t *)obj);
-    return 0;
-}
-
 /* Through the daemon: GET /api/tags. */
 static int list_api(const struct client *c, const char *prefix)
 {
     struct cola_err err = {0};
     json_t *resp = NULL;
-    if (client_call(c, "GET", "/api/tags", NULL, keep, &resp, NULL, &err)) {
+    if (client_call(c, "GET", "/api/tags", NULL, client_keep, &resp, NULL, &err)) {
         fprintf(stderr, "Error: %s\n", err_msg(&err));
         return 1;
     }

@@ -41,12 +41,6 @@ static const char stop_usage[] =
     "Environment Variables:\n"
     "      OLLAMA_HOST                   IP Address for the ollama server (default 127.0.0.1:11434)\n";
 
-static int keep(void *user, const json_t *obj)
-{
-    *(json_t **)user = json_incref((json_t *)obj);
-    return 0;
-}
-
 /* One row's cells: name, id, size, processor, context, until. */
 struct ps_row {
     char id[16], size[32], proc[32], ctx[16], until[64];
@@ -92,7 +86,7 @@ static int run_ps(int argc, char **argv)
     client_init(&c);
     struct cola_err err = {0};
     json_t *resp = NULL;
-    if (client_call(&c, "GET", "/api/ps", NULL, keep, &resp, NULL, &err)) {
+    if (client_call(&c, "GET", "/api/ps", NULL, client_keep, &resp, NULL, &err)) {
         fprintf(stderr, "Error: %s\n", err_msg(&err));
         return 1;
     }

@@ -285,27 +285,17 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Ollama's --verbose block (api.Metrics.Summary). */
+/* Ollama's --verbose block (api.Metrics.Summary), as for the daemon's answers. */
 static void print_stats(int64_t total, int64_t load, const struct gen_stats *st)
 {
-    char d[40];
-    fprintf(stderr, "total duration:       %s\n", godur_format(total, d, sizeof(d)));
-    if (load > 0)
-        fprintf(stderr, "load duration:        %s\n", godur_format(load, d, sizeof(d)));
-    if (st->prompt_eval_count > 0)
-        fprintf(stderr, "prompt eval count:    %lld token(s)\n", (long long)st->prompt_eval_count);
-    if (st->prompt_eval_ns > 0) {
-        fprintf(stderr, "prompt eval duration: %s\n", godur_format(st->prompt_eval_ns, d, sizeof(d)));
-        fprintf(stderr, "prompt eval rate:     %.2f tokens/s\n",
-                (double)st->prompt_eval_count / ((double)st->prompt_eval_ns / 1e9));
-    }
-    if (st->eval_count > 0)
-        fprintf(stderr, "eval count:           %lld token(s)\n", (long long)st->eval_count);
-    if (st->eval_ns > 0) {
-        fprintf(stderr, "eval duration:        %s\n", godur_format(st->eval_ns, d, sizeof(d)));
-        fprintf(stderr, "eval rate:            %.2f tokens/s\n",
-                (double)st->eval_count / ((double)st->eval_ns / 1e9));
-    }
+    json_t *m = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "total_duration", (json_int_t)total,
+                          "load_duration", (json_int_t)load, "prompt_eval_count",
+                          (json_int_t)st->prompt_eval_count, "prompt_eval_duration",
+                          (json_int_t)st->prompt_eval_ns, "eval_count", (json_int_t)st->eval_count,
+                          "eval_duration", (json_int_t)st->eval_ns);
+    if (m)
+        run_api_summary(m);
+    json_decref(m);
 }
 
 static int generate(struct run_opts *o, int64_t t_start)

@@ -310,12 +310,6 @@ void cli_show_info(json_t *r, bool verbose)
     }
 }
 
-static int keep(void *user, const json_t *obj)
-{
-    *(json_t **)user = json_incref((json_t *)obj);
-    return 0;
-}
-
 static int run(int argc, char **argv)
 {
     const char *name = NULL, *only = NULL;
@@ -356,7 +350,7 @@ static int run(int argc, char **argv)
     int rc;
     if (client_daemon(&c)) {
         json_t *req = json_pack("{s:s,s:b}", "model", name, "verbose", verbose);
-        rc = client_call(&c, "POST", "/api/show", req, keep, &r, NULL, &err);
+        rc = client_call(&c, "POST", "/api/show", req, client_keep, &r, NULL, &err);
         json_decref(req);
     } else if (!(rc = store_open(&s, NULL, &err))) {
         rc = show_model(&s, name, verbose, &r, &err);

@@ -204,19 +204,13 @@ static const char help_shortcuts[] =
     "  Ctrl + c            Stop the model from responding\n"
     "  Ctrl + d            Exit ollama (/bye)\n\n";
 
-static int keep_obj(void *user, const json_t *o)
-{
-    *(json_t **)user = json_incref((json_t *)o);
-    return 0;
-}
-
 static void value_text(const json_t *v, char *out, size_t cap);
 
 static json_t *show(struct repl *r)
 {
     json_t *req = json_pack("{s:s}", "model", r->model), *resp = NULL;
     struct cola_err err = {0};
-    if (client_call(&r->c, "POST", "/api/show", req, keep_obj, &resp, NULL, &err))
+    if (client_call(&r->c, "POST", "/api/show", req, client_keep, &resp, NULL, &err))
         fprintf(stderr, "error: %s\n", err_msg(&err));
     json_decref(req);
     return resp;

@@ -19,6 +19,7 @@
 #include "engine/tok.h"
 #include "util/buf.h"
 #include "util/gojson.h"
+#include "util/fsutil.h"
 #include "util/log.h"
 
 #define RUNNER_MAX_STOPS 64
@@ -188,25 +189,12 @@ static int read_line(int fd, struct buf *b)
     }
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        const ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w, n -= (size_t)w;
-    }
-    return 0;
-}
-
 static void reply(int fd, json_t *v)
 {
     struct buf b;
     buf_init(&b, RUNNER_OUT_MAX);
     if (v && !gojson_encode(v, GOJSON_NEWLINE, &b, NULL))
-        write_all(fd, b.data, b.len);
+        fs_send_all(fd, b.data, b.len);
     buf_free(&b);
     json_decref(v);
 }
@@ -313,7 +301,7 @@ static void completion(struct runner *r, int fd, const json_t *req)
         buf_append(&chunk, j->out.data, j->out.len);
         buf_reset(&j->out);
         pthread_mutex_unlock(&r->mu);
-        const int w = j->gone ? -1 : write_all(fd, chunk.data, chunk.len);
+        const int w = j->gone ? -1 : fs_send_all(fd, chunk.data, chunk.len);
         pthread_mutex_lock(&r->mu);
         if (w && !j->gone) {
             j->gone = true;  /* the client went away: cancel at the next step */

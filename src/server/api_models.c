@@ -31,23 +31,11 @@ unsigned api_status(int code)
     }
 }
 
-static const char *kind(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_TRUE:
-    case JSON_FALSE: return "bool";
-    default: return "number";
-    }
-}
-
 static bool type_error(struct srv_req *r, const json_t *v, const char *go_struct, const char *key,
                        const char *go_type)
 {
     srv_reply_error(r, 400, "json: cannot unmarshal %s into Go struct field %s.%s of type %s",
-                    kind(v), go_struct, key, go_type);
+                    srv_json_kind(v), go_struct, key, go_type);
     return false;
 }
 
@@ -617,7 +605,7 @@ static bool create_request(struct srv_req *r, const json_t *req, struct mf_reque
     if (msgs && !json_is_null(msgs) && !json_is_array(msgs))
         return type_error(r, msgs, "CreateRequest", "messages", "[]api.Message");
     if (lic && !json_is_null(lic) && !json_is_string(lic) && !json_is_array(lic)) {
-        srv_reply_error(r, 500, "unknown license type: %s", kind(lic));
+        srv_reply_error(r, 500, "unknown license type: %s", srv_json_kind(lic));
         return false;
     }
     if (*from && !(mr->from = strdup(from)))

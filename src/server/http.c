@@ -98,6 +98,14 @@ void srv_reply_json(struct srv_req *r, unsigned status, json_t *v)
     buf_free(&b);
 }
 
+/* {"error":msg} (+ "\n" for a stream line) appended to b. */
+static void error_json(struct buf *b, const char *msg, bool newline)
+{
+    buf_append(b, "{\"error\":", 9);
+    gojson_append_string(b, msg, strlen(msg), 0);
+    buf_append(b, newline ? "}\n" : "}", newline ? 2 : 1);
+}
+
 void srv_reply_error(struct srv_req *r, unsigned status, const char *fmt, ...)
 {
     char msg[2048];
@@ -107,9 +115,7 @@ void srv_reply_error(struct srv_req *r, unsigned status, const char *fmt, ...)
     va_end(ap);
     struct buf b;
     buf_init(&b, sizeof(msg) * 8);
-    buf_append(&b, "{\"error\":", 9);
-    gojson_append_string(&b, msg, strlen(msg), 0);
-    buf_append(&b, "}", 1);
+    error_json(&b, msg, false);
     reply_bytes(r, status, CT_JSON, b.data, b.len);
     buf_free(&b);
 }
@@ -150,7 +156,7 @@ const char *srv_body(const struct srv_req *r, size_t *len)
     return r->body.data ? r->body.data : "";
 }
 
-static const char *json_kind(const json_t *v)
+const char *srv_json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "object";
@@ -185,7 +191,7 @@ json_t *srv_json_body(struct srv_req *r, const char *go_type)
         return json_object();
     }
     if (!json_is_object(v)) {
-        srv_reply_error(r, 400, "json: cannot unmarshal %s into Go value of type %s", json_kind(v),
+        srv_reply_error(r, 400, "json: cannot unmarshal %s into Go value of type %s", srv_json_kind(v),
                         go_type);
         json_decref(v);
         return NULL;
@@ -285,9 +291,7 @@ void srv_stream_error(struct srv_stream *st, unsigned status, const char *fmt, .
     } else {
         struct buf line;
         buf_init(&line, sizeof(msg) * 8);
-        buf_append(&line, "{\"error\":", 9);
-        gojson_append_string(&line, msg, strlen(msg), 0);
-        buf_append(&line, "}\n", 2);
+        error_json(&line, msg, true);
         st->err_msg = strdup(msg);
         stream_put(st, &line);
         buf_free(&line);

@@ -92,6 +92,9 @@ void srv_set_user(struct srv_req *r, void *p);
  * into Go value of type <go_type>". On failure the reply is made and NULL
  * returned; the caller owns the result. */
 json_t *srv_json_body(struct srv_req *r, const char *go_type);
+/* A JSON value's kind as Go's decoder names it in errors: "object",
+ * "array", "string", "bool", "number". */
+const char *srv_json_kind(const json_t *v);
 
 /* ---- replies ---- */
 void srv_reply_json(struct srv_req *r, unsigned status, json_t *v);   /* steals v */

@@ -21,6 +21,7 @@
 #include "util/buf.h"
 #include "util/gojson.h"
 #include "util/gotime.h"
+#include "util/fsutil.h"
 #include "util/log.h"
 
 #define SCHED_LINE_MAX ((size_t)64 << 20)
@@ -565,19 +566,6 @@ static int connect_unix(const char *path)
     return fd;
 }
 
-static int send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        const ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w, n -= (size_t)w;
-    }
-    return 0;
-}
-
 int sched_call(struct sched_runner *r, const json_t *req, sched_line_fn line, void *user,
                struct cola_err *err)
 {
@@ -587,7 +575,7 @@ int sched_call(struct sched_runner *r, const json_t *req, sched_line_fn line, vo
     struct buf b;
     buf_init(&b, SCHED_LINE_MAX);
     int rc = gojson_encode(req, GOJSON_NEWLINE, &b, err);
-    if (!rc && send_all(fd, b.data, b.len))
+    if (!rc && fs_send_all(fd, b.data, b.len))
         rc = err_set(err, COLA_EIO, SCHED_DIED_MSG);
     buf_reset(&b);
     bool ended = false;

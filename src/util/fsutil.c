@@ -1,6 +1,7 @@
 #include "util/fsutil.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -216,4 +217,18 @@ int fs_prune_empty_dirs(const char *dir, const char *root, struct cola_err *err)
             return 0;
         *slash = '\0';
     }
+}
+
+int fs_send_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        const ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w, n -= (size_t)w;
+    }
+    return 0;
 }

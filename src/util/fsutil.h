@@ -46,6 +46,9 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len,
 int fs_prune_empty_dirs(const char *dir, const char *root, struct cola_err *err);
 
 /* Join a and b with one '/' into out (cap bytes). COLA_ERANGE if too long. */
+/* Send all n bytes to a socket (MSG_NOSIGNAL, EINTR retried); 0 or -1. */
+int fs_send_all(int fd, const void *p, size_t n);
+
 int fs_join(char *out, size_t cap, const char *a, const char *b, struct cola_err *err);
 
 #endif
