@@ -151,7 +151,22 @@ static int read_request(const char *file, json_t **req, struct prompt_think *thi
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = fs_read_file(file ? file : "/dev/stdin", RENDER_MAX_INPUT, &text, &len, err);
+    int rc = 0;
+    if (file) {
+        rc = fs_read_file(file, RENDER_MAX_INPUT, &text, &len, err);
+    } else { /* standard input may be a pipe */
+        struct buf in;
+        buf_init(&in, RENDER_MAX_INPUT);
+        char chunk[65536];
+        size_t n;
+        while (!rc && (n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+            if (buf_append(&in, chunk, n))
+                rc = err_set(err, COLA_ENOMEM, "the conversation is too long (more than %zu bytes)",
+                             RENDER_MAX_INPUT);
+        len = in.len;
+        text = rc ? NULL : buf_take(&in);
+        buf_free(&in);
+    }
     json_error_t je;
     if (!rc && !(*req = json_loadb(text, len, 0, &je)))
         rc = err_set(err, COLA_EINVAL, "invalid conversation JSON: %s (line %d)", je.text, je.line);

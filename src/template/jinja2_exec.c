@@ -173,8 +173,12 @@ static struct jv *arith(struct jrt *r, const char *op, struct jv *l, struct jv *
         return jv_bool(r, a >= b);
     else
         return NULL;
-    if (fl || !isfinite(res) || fabs(res) > 9.2e18)
-        return fl ? jv_float(r, res) : jv_int(r, (int64_t)(isfinite(res) ? res : 0));
+    if (fl)
+        return jv_float(r, res);
+    /* the oracle keeps computing in doubles; cola's integers are int64: a
+     * result outside them is refused rather than printed wrong */
+    if (!isfinite(res) || fabs(res) >= 9.2233720368547758e18)
+        return jerr(r, "integer result of %s out of range", op);
     return jv_int(r, (int64_t)res);
 }
 
@@ -235,8 +239,11 @@ static struct jv *eval_binary(struct jrt *r, const struct jnode *n, struct jenv 
             return jerr(r, "0.0 cannot be raised to a negative power");
         if (!isfinite(res))
             return jerr(r, "Exponentiation result is not a finite real number");
-        return l->kind == JV_FLOAT || rt->kind == JV_FLOAT || b < 0 ? jv_float(r, res)
-                                                                     : jv_int(r, (int64_t)res);
+        if (l->kind == JV_FLOAT || rt->kind == JV_FLOAT || b < 0)
+            return jv_float(r, res);
+        if (fabs(res) >= 9.2233720368547758e18)
+            return jerr(r, "integer result of ** out of range");
+        return jv_int(r, (int64_t)res);
     }
     if (lnum && rnum) {
         struct jv *x = arith(r, op, l, rt);

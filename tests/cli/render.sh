@@ -60,6 +60,11 @@ MF
 printf '%s\n' '{"template":"go","prompt":"Once?","stop":["<END>","User:"]}' >want
 cmp -s got want || fail "render --json (go): $(cat got)"
 
+# the conversation from a pipe
+printf '{"messages":[{"role":"user","content":"Hi"}]}' | "$COLA" render --jinja "$S/templates/llama.cpp/Qwen-Qwen2.5-7B-Instruct.jinja" >got ||
+  fail "render from a pipe failed"
+grep -q '<|im_start|>user' got || fail "render from a pipe: $(cat got)"
+
 printf '{"messages": [' >bad.json
 expect_exit 1 "invalid conversation JSON" "$COLA" render storyteller bad.json
 expect_exit 1 "model 'nope' not found" "$COLA" render nope conv.json

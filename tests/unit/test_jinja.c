@@ -291,6 +291,12 @@ static void test_errors_and_limits(void **state)
     expect_error("{{ raise_exception('Conversation roles must alternate') }}", COLA_EFORMAT,
                  "Conversation roles must alternate");
     expect_error("{{ x.c ~ 'a' }}", COLA_EFORMAT, "null values");
+    /* integers past int64 (the oracle prints JS doubles): a clear error, never
+     * a wrapped or undefined value */
+    expect_error("{{ 9000000000000000000 + 9000000000000000000 }}", COLA_EFORMAT, "out of range");
+    expect_error("{{ 2 ** 70 }}", COLA_EFORMAT, "out of range");
+    expect_error("{{ 5 // 0 }}", COLA_EFORMAT, "out of range");
+    expect_error("{{ -9223372036854775807 - 10 }}", COLA_EFORMAT, "out of range");
     /* a macro that calls itself forever, a loop that never ends, deep nesting */
     expect_error("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", COLA_ERANGE, "nest deeper");
     expect_error("{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}",
