@@ -191,11 +191,46 @@ static bool contains(const struct jv *hay, const struct jv *needle)
     return false;
 }
 
+/* An element of an array as RuntimeValue.toString() gives it: strings and
+ * numbers as text (floats as {{ }} prints them), null "null", undefined
+ * "undefined", lists and dicts as JSON. */
+static int js_element(struct buf *b, const struct jv *v)
+{
+    switch (v->kind) {
+    case JV_NONE: return buf_puts(b, "null");
+    case JV_UNDEF: return buf_puts(b, "undefined");
+    default: return jv_print(b, v);
+    }
+}
+
+/* What `~` and `+` with a string make of a value: JavaScript's
+ * value.toString() on the oracle's raw value — a dict (a JS Map) is
+ * "[object Map]", a list its elements joined by ",", a float 1.0 is "1". */
+static int js_string(struct buf *b, const struct jv *v)
+{
+    char num[64];
+    switch (v->kind) {
+    case JV_FLOAT:
+        if (isfinite(v->f) && v->f == floor(v->f) && fabs(v->f) < 1e21)
+            return buf_printf(b, "%.0f", v->f == 0 ? 0.0 : v->f);  /* String(-0) is "0" */
+        jv_js_number(v->f, num, sizeof(num));
+        return buf_puts(b, num);
+    case JV_OBJECT:
+    case JV_NS: return buf_puts(b, "[object Map]");
+    case JV_ARRAY:
+        for (size_t i = 0; i < v->n; i++)
+            if ((i && buf_putc(b, ',')) || js_element(b, v->items[i]))
+                return COLA_ENOMEM;
+        return 0;
+    default: return jv_print(b, v);
+    }
+}
+
 static struct jv *concat_str(struct jrt *r, struct jv *l, struct jv *rt)
 {
     struct buf b;
     buf_init(&b, r->out->max);
-    if (jv_print(&b, l) || jv_print(&b, rt)) {
+    if (js_string(&b, l) || js_string(&b, rt)) {
         buf_free(&b);
         r->oom = true;
         return NULL;

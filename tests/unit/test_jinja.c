@@ -65,6 +65,13 @@ static const char *const cases[][2] = {
 };
 
 static const char *const more_cases[][2] = {
+    /* `~` and `+` with a string convert the other side as JavaScript's toString
+     * (strings checked with the oracle) */
+    {"{{ 'a' ~ {'x': 1} }}", "a[object Map]"},
+    {"{{ 'a' + [3, 1, 2] }}", "a3,1,2"},
+    {"{{ 'a' ~ 1.0 }}|{{ 'a' ~ 2.5 }}|{{ 'n' ~ -0.0 }}", "a1|a2.5|n0"},
+    {"{{ 'a' ~ [1.0, {'k': 'v'}, [1, 2]] }}", "a1.0,{\"k\": \"v\"},[1, 2]"},
+    {"{{ true ~ 'x' }}", "truex"},
     {"{% for i in l %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }};{% endfor %}",
      "10truefalse332;21falsefalse321;32falsetrue310;"},
     {"{% for i in l %}[{{ loop.previtem }}/{{ loop.nextitem }}]{% endfor %}",
