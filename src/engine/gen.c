@@ -94,6 +94,14 @@ int gen_seq_init(struct gen_seq *g, struct eng_ctx *c, int32_t seq, const int32_
         rc = err_set(err, COLA_ENOMEM, "out of memory");
         goto out;
     }
+    const int32_t n_vocab = eng_model_hparams(m)->n_vocab;
+    for (size_t i = 0; i < n_prompt; i++)
+        if (prompt[i] < 0 || prompt[i] >= n_vocab) {
+            /* eng_decode's words: one bad prompt must not fail a batch */
+            rc = err_set(err, COLA_EINVAL, "token id %d out of range (vocabulary of %d)",
+                         prompt[i], n_vocab);
+            goto out;
+        }
     memcpy(g->tokens, prompt, sizeof(*g->tokens) * n_prompt);
     g->n = n_prompt;
     if (g->n >= (size_t)n_ctx) {
@@ -168,6 +176,19 @@ static int make_room(struct gen_seq *g, bool *full)
              n_ctx, keep, discard);
     g->st.n_shifts++;
     return eng_seq_shift(g->c, g->seq, keep, discard);
+}
+
+void gen_seq_stop(struct gen_seq *g)
+{
+    if (g->done)
+        return;
+    g->done = true;
+    const int64_t t = now_ns();
+    if (g->fed < g->n) { /* stopped during the prompt */
+        g->t1 = t;
+        g->st.prompt_eval_ns = t - g->t0;
+    }
+    g->st.eval_ns = t - g->t1;
 }
 
 /* End: release held-back bytes (unless a stop string ended it). */
@@ -262,6 +283,7 @@ int gen_generate(struct eng_ctx *c, int32_t seq, const int32_t *prompt, size_t n
         if (!rc)
             rc = gen_seq_fed(&g, k, eng_logits(c, (int32_t)k - 1), err);
     }
+    gen_seq_stop(&g); /* times a cancel or an error as one */
     *st = g.st;
     free(pos);
     free(sq);

@@ -45,6 +45,9 @@ size_t gen_seq_next(const struct gen_seq *g, const int32_t **tokens);
 /* k of those tokens were decoded; logits: those of the last (NULL while the
  * prompt is not finished). 0, COLA_ECANCELED (emit said stop) or an error. */
 int gen_seq_fed(struct gen_seq *g, size_t k, const float *logits, struct cola_err *err);
+/* End it early (a cancel, an error): done, with its timings taken now. A
+ * no-op once done. */
+void gen_seq_stop(struct gen_seq *g);
 void gen_seq_free(struct gen_seq *g);
 
 #endif

@@ -15,9 +15,10 @@ struct slot {
     int rc;
     struct cola_err err;
     struct gen_stats st;
-    uint64_t started;       /* order of start: prompt budget goes to the oldest first */
+    uint64_t started;       /* order of start: a remainder of the prompt budget goes to the oldest */
     int32_t out_index;      /* this step: the batch index of its last token, or -1 */
-    size_t k;               /* this step: tokens it put in the batch */
+    size_t k;               /* this step: tokens it puts in the batch */
+    bool extra;             /* this step: it got one of the remainder's tokens */
 };
 
 struct slots {
@@ -33,8 +34,13 @@ struct slots {
 int slots_new(struct eng_ctx *c, struct slots **out, struct cola_err *err)
 {
     const struct eng_ctx_params *p = eng_ctx_params(c);
+    /* every active slot's token fits in one batch, with its logits */
+    if (p->n_batch < p->n_seq || p->n_outputs_max < p->n_seq)
+        return err_set(err, COLA_EINVAL, "%d sequences need a batch of at least %d tokens and "
+                       "logits (n_batch %d, n_outputs_max %d)", p->n_seq, p->n_seq, p->n_batch,
+                       p->n_outputs_max);
     struct slots *s = calloc(1, sizeof(*s));
-    const int32_t cap = p->n_batch > p->n_seq ? p->n_batch : p->n_seq;
+    const int32_t cap = p->n_batch;
     if (s) {
         s->c = c, s->n = p->n_seq, s->cap = cap;
         s->s = calloc((size_t)s->n, sizeof(*s->s));
@@ -97,6 +103,7 @@ int slots_start(struct slots *s, const struct slot_req *r, struct cola_err *err)
 
 static void end_slot(struct slot *x, int rc, const struct cola_err *err)
 {
+    gen_seq_stop(&x->g);
     x->rc = rc;
     if (rc && err)
         x->err = *err;
@@ -104,88 +111,131 @@ static void end_slot(struct slot *x, int rc, const struct cola_err *err)
     if (rc == COLA_ECANCELED) {
         x->st.done_reason = "stop";
         err_set(&x->err, COLA_ECANCELED, "canceled");
+    } else if (rc) {
+        err_set(&x->err, rc, "%s", err_name(rc));  /* if none was written */
     }
     gen_seq_free(&x->g);
     x->state = SLOT_DONE;
 }
 
-/* The active slot started earliest among those not yet in the batch. */
-static struct slot *oldest_prompt(struct slots *s)
+static bool in_prompt(const struct slot *x)
 {
-    struct slot *best = NULL;
-    for (int32_t i = 0; i < s->n; i++) {
-        struct slot *x = &s->s[i];
-        if (x->state == SLOT_ACTIVE && x->k == 0 && x->g.fed < x->g.n &&
-            (!best || x->started < best->started))
-            best = x;
-    }
-    return best;
+    return x->state == SLOT_ACTIVE && x->g.fed < x->g.n;
 }
 
-static void add_tokens(struct slots *s, struct slot *x, int32_t *n, size_t k)
+/* Share budget batch tokens among the slots still evaluating prompts,
+ * fairly: equal shares, where a slot needing less than its share leaves the
+ * rest to the others; a remainder smaller than the number of slots goes one
+ * token each to the oldest. Sets their k. */
+static void share_prompts(struct slots *s, int32_t budget)
+{
+    int32_t open = 0;
+    for (int32_t i = 0; i < s->n; i++)
+        open += in_prompt(&s->s[i]);
+    while (budget > 0 && open > 0 && budget / open > 0) {
+        const size_t share = (size_t)(budget / open);
+        for (int32_t i = 0; i < s->n; i++) {
+            struct slot *x = &s->s[i];
+            const size_t need = in_prompt(x) ? x->g.n - x->g.fed : 0;
+            if (x->k >= need)
+                continue;
+            const size_t give = need - x->k < share ? need - x->k : share;
+            x->k += give;
+            budget -= (int32_t)give;
+            open -= x->k == need;
+        }
+    }
+    for (; budget > 0; budget--) {
+        struct slot *best = NULL;
+        for (int32_t i = 0; i < s->n; i++) {
+            struct slot *x = &s->s[i];
+            if (in_prompt(x) && !x->extra && x->k < x->g.n - x->g.fed &&
+                (!best || x->started < best->started))
+                best = x;
+        }
+        if (!best)
+            break;
+        best->k++;
+        best->extra = true;
+    }
+}
+
+/* Append x's next k tokens to the batch, with logits where it samples: the
+ * last token of its prompt, or the token it sampled. */
+static void add_tokens(struct slots *s, struct slot *x, int32_t *n)
 {
     const int32_t *t;
     gen_seq_next(&x->g, &t);
     const int32_t p0 = eng_seq_len(s->c, x->g.seq);
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < x->k; i++) {
         s->tok[*n] = t[i];
         s->pos[*n] = p0 + (int32_t)i;
         s->seq[*n] = x->g.seq;
         s->want[*n] = false;
         (*n)++;
     }
-    x->k = k;
-    /* logits only where the slot samples: its prompt's last token or its token */
-    if (x->g.fed + k >= x->g.n) {
+    if (x->g.fed + x->k >= x->g.n) {
         s->want[*n - 1] = true;
         x->out_index = *n - 1;
     }
 }
 
-int slots_step(struct slots *s, struct cola_err *err)
+/* Plan the step: cancels end, generating slots get one token each, prompts
+ * share the rest of the batch. Returns the slots that ended. */
+static int plan(struct slots *s)
 {
     int finished = 0;
+    int32_t budget = s->cap;
     for (int32_t i = 0; i < s->n; i++) {
         struct slot *x = &s->s[i];
-        x->k = 0, x->out_index = -1;
-        if (x->state == SLOT_ACTIVE && x->cancel) {
+        x->k = 0, x->out_index = -1, x->extra = false;
+        if (x->state != SLOT_ACTIVE)
+            continue;
+        if (x->cancel) {
             end_slot(x, COLA_ECANCELED, NULL);
             finished++;
+        } else if (!in_prompt(x)) {
+            x->k = 1;
+            budget--;
         }
     }
-    /* generating slots first (one token each), then prompts by age */
+    share_prompts(s, budget);
+    return finished;
+}
+
+int slots_step(struct slots *s, struct cola_err *err)
+{
+    int finished = plan(s);
     int32_t n = 0;
-    for (int32_t i = 0; i < s->n; i++) {
-        struct slot *x = &s->s[i];
-        if (x->state == SLOT_ACTIVE && x->g.fed >= x->g.n)
-            add_tokens(s, x, &n, 1);
-    }
-    for (struct slot *x; n < s->cap && (x = oldest_prompt(s));) {
-        size_t k = x->g.n - x->g.fed;
-        if (k > (size_t)(s->cap - n))
-            k = (size_t)(s->cap - n);
-        add_tokens(s, x, &n, k);
-    }
+    for (int32_t i = 0; i < s->n; i++)
+        if (s->s[i].state == SLOT_ACTIVE && s->s[i].k)
+            add_tokens(s, &s->s[i], &n);
     if (n == 0)
         return finished;
     const struct eng_batch b = {n, s->tok, s->pos, s->seq, s->want};
     s->decodes++;
-    int rc = eng_decode(s->c, &b, err);
+    struct cola_err derr = {0};
+    const int rc = eng_decode(s->c, &b, &derr);
     for (int32_t i = 0; i < s->n; i++) {
         struct slot *x = &s->s[i];
-        if (x->state != SLOT_ACTIVE || x->k == 0)
+        if (x->state != SLOT_ACTIVE)
+            continue;
+        if (rc) { /* the batch failed: so does every active slot */
+            end_slot(x, rc, &derr);
+            finished++;
+            continue;
+        }
+        if (x->k == 0)
             continue;
         struct cola_err serr = {0};
-        int src = rc;
-        if (!rc)
-            src = gen_seq_fed(&x->g, x->k, x->out_index >= 0 ? eng_logits(s->c, x->out_index) : NULL,
-                              &serr);
+        const int src = gen_seq_fed(&x->g, x->k, x->out_index >= 0 ? eng_logits(s->c, x->out_index)
+                                                                 : NULL, &serr);
         if (src || x->g.done) {
-            end_slot(x, src, src == rc && rc ? err : &serr);
+            end_slot(x, src, &serr);
             finished++;
         }
     }
-    return rc ? rc : finished;
+    return rc ? err_set(err, rc, "%s", err_msg(&derr)) : finished;
 }
 
 bool slots_result(const struct slots *s, int32_t id, int *rc, struct gen_stats *st,

@@ -3,13 +3,20 @@
  *
  * A struct slots runs up to n_seq requests over one engine context. Each
  * slots_step() makes ONE eng_decode() whose batch holds, for every active
- * slot, either the next chunk of its prompt (prompt tokens of all slots
- * share the n_batch budget, oldest slot first) or the one token it sampled
- * last; then every slot whose last token got logits samples, streams its
- * text and checks its limits, exactly as gen_generate() does for one
- * sequence (both drive the same per-sequence code, gen_seq.h). A slot ends
+ * slot, either the next chunk of its prompt or the one token it sampled
+ * last. Sampled tokens go first; prompts share the rest of the n_batch
+ * budget fairly (equal shares, a slot needing less leaves the rest to the
+ * others, a remainder of fewer tokens than prompts goes to the oldest).
+ * Then every slot whose last token got logits samples, streams its text and
+ * checks its limits, exactly as gen_generate() does for one sequence (both
+ * drive the same per-sequence code, gen_seq.h). A slot ends
  * on an end token, a stop string, num_predict, a full context without
  * shift, a cancel, or an error; its result stays until slots_release().
+ *
+ * The context needs n_batch and n_outputs_max >= n_seq (slots_new checks).
+ * Prompt tokens are checked against the vocabulary at slots_start, so one
+ * bad request cannot fail a batch; a failing eng_decode fails every active
+ * slot (their results carry the error).
  *
  * Threads: one thread calls everything (the runner's engine thread); emit
  * callbacks run inside slots_step(). No allocation per step.
