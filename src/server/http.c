@@ -457,13 +457,13 @@ static bool admit(struct srv_req *r)
         srv_reply_empty(r, 204);
         return false;
     }
-    if (!sec_host_allowed(host, r->s->loopback)) {
-        r->cors.n = 0;
-        srv_reply_empty(r, 403);
+    const enum sec_host_kind hk = sec_host_check(host, r->s->loopback);
+    if (hk == SEC_HOST_DENIED) {
+        srv_reply_empty(r, 403);  /* CORS headers already decided stay, as in Ollama */
         return false;
     }
-    if (r->s->loopback && !strcmp(r->method, "OPTIONS")) {
-        srv_reply_empty(r, 204);  /* an allowed host's OPTIONS */
+    if (hk == SEC_HOST_NAME && !strcmp(r->method, "OPTIONS")) {
+        srv_reply_empty(r, 204);  /* allowedHostsMiddleware: a name host's OPTIONS */
         return false;
     }
     bool known;
