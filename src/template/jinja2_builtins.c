@@ -106,7 +106,8 @@ static struct jv *str_split(struct jrt *r, const struct jv *s, struct jv *args)
         return jerr(r, "sep argument must be a string or null");
     if (maxv && maxv->kind != JV_INT)
         return jerr(r, "maxsplit argument must be a number");
-    const int64_t max = maxv ? maxv->i : -1;
+    /* result.length >= maxsplit: never true for NaN */
+    const int64_t max = !maxv || (maxv->big && isnan(maxv->f)) ? -1 : jv_index(maxv);
     struct jv *out = jv_new(r, JV_ARRAY);
     if (!out)
         return NULL;
@@ -158,8 +159,9 @@ static struct jv *str_replace(struct jrt *r, const struct jv *s, struct jv *args
     const struct jv *count = npos > 2 ? args->items[2] : kw ? jv_get(kw, "count", 5) : NULL;
     if (count && count->kind != JV_INT && count->kind != JV_NONE)
         return jerr(r, "replace() count argument must be a number or null");
-    int64_t left = count && count->kind == JV_INT && count->i >= 0 ? count->i : INT64_MAX;
-    if (count && count->kind == JV_INT && count->i == 0)
+    const int64_t cnt = count && count->kind == JV_INT ? jv_index(count) : -1; /* NaN: 0 */
+    int64_t left = cnt >= 0 ? cnt : INT64_MAX;
+    if (cnt == 0)
         return jv_str(r, s->s, s->len);
     struct buf b;
     buf_init(&b, r->out->max);
@@ -191,9 +193,50 @@ static struct jv *str_replace(struct jrt *r, const struct jv *s, struct jv *args
     return o;
 }
 
+/* ---------------------------------------------------------------- numbers */
+
+static bool js_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/* The prefix of s that parseInt(s, 10) (int) or parseFloat(s) reads, as a
+ * double (strtod rounds as JavaScript does), or NaN when there is none.
+ * strtod alone would also take hex, "inf" and "nan". */
+static double js_parse_num(const char *s, bool is_float)
+{
+    while (js_space(*s))
+        s++;
+    const char *p = s + (*s == '+' || *s == '-');
+    if (is_float && !strncmp(p, "Infinity", 8))
+        return *s == '-' ? -INFINITY : INFINITY;
+    size_t n = (size_t)(p - s), digits = 0;
+    for (; s[n] >= '0' && s[n] <= '9'; n++)
+        digits++;
+    if (is_float) {
+        if (s[n] == '.')
+            for (n++; s[n] >= '0' && s[n] <= '9'; n++)
+                digits++;
+        if (digits && (s[n] == 'e' || s[n] == 'E')) {
+            size_t m = n + 1 + (s[n + 1] == '+' || s[n + 1] == '-');
+            if (s[m] >= '0' && s[m] <= '9') {
+                while (s[m] >= '0' && s[m] <= '9')
+                    m++;
+                n = m;
+            }
+        }
+    }
+    if (!digits)
+        return NAN;
+    char *copy = strndup(s, n);
+    const double v = copy ? strtod(copy, NULL) : NAN;
+    free(copy);
+    return v;
+}
+
+static double js_parse_int(const char *s) { return js_parse_num(s, false); }
+static double js_parse_float(const char *s) { return js_parse_num(s, true); }
+
 /* ---------------------------------------------------------------- comparing */
 
-static double numv(const struct jv *v) { return v->kind == JV_INT ? (double)v->i : v->kind == JV_FLOAT ? v->f : v->b; }
+static double numv(const struct jv *v) { return jv_num(v); }
 static bool numeric(const struct jv *v) { return v->kind == JV_INT || v->kind == JV_FLOAT || v->kind == JV_BOOL; }
 
 /* compareRuntimeValues: -1/0/1, or 2 on an error (set). */
@@ -445,22 +488,23 @@ struct jv *jcall_global(struct jrt *r, struct jv *fn, struct jv *args)
         for (size_t i = 0; i < np; i++)
             if (args->items[i]->kind != JV_INT)
                 return jerr(r, "range() arguments must be integers");
-        int64_t start = 0, stop, stp = 1;
+        /* in doubles, as the oracle's loop (NaN and Infinity included) */
+        double start = 0, stop, stp = 1;
         if (np == 1)
-            stop = args->items[0]->i;
+            stop = jv_num(args->items[0]);
         else if (np >= 2)
-            start = args->items[0]->i, stop = args->items[1]->i;
+            start = jv_num(args->items[0]), stop = jv_num(args->items[1]);
         else
             return jerr(r, "range() needs an argument");
         if (np >= 3)
-            stp = args->items[2]->i;
+            stp = jv_num(args->items[2]);
         if (stp == 0)
             return jerr(r, "range() step must not be zero");
         struct jv *a = jv_new(r, JV_ARRAY);
-        for (int64_t i = start; a && (stp > 0 ? i < stop : i > stop); i += stp) {
+        for (double i = start; a && (stp > 0 ? i < stop : i > stop); i += stp) {
             if (a->n > 1000000)
                 return jerr(r, "range() too long");
-            if (!jv_push(r, a, jv_int(r, i)))
+            if (!jv_push(r, a, jv_intd(r, i)))
                 return NULL;
         }
         return a;
@@ -484,7 +528,9 @@ int jtest(struct jrt *r, const char *name, struct jv *x, struct jv *arg)
             jerr(r, "cannot %s on %s", name, jv_type(x));
             return -1;
         }
-        return (x->i % 2 != 0) == (name[0] == 'o');
+        /* value % 2 !== 0: NaN and Infinity are odd and not even */
+        const bool odd = x->big ? !(fmod(x->f, 2) == 0) : x->i % 2 != 0;
+        return odd == (name[0] == 'o');
     }
     if (!strcmp(name, "false")) return k == JV_BOOL && !x->b;
     if (!strcmp(name, "true")) return k == JV_BOOL && x->b;
@@ -553,7 +599,8 @@ static struct jv *tojson(struct jrt *r, struct jv *x, struct jv *kw)
         o.item_sep = sep->items[0]->s;
         o.key_sep = sep->items[1]->s;
     }
-    o.indent = ind && ind->kind == JV_INT ? (int)(ind->i > 64 ? 64 : ind->i) : 0;
+    const int64_t iw = ind && ind->kind == JV_INT ? jv_index(ind) : 0;
+    o.indent = iw > 64 ? 64 : iw < 0 ? 0 : (int)iw;
     o.ascii = asc && asc->b;
     o.sort_keys = sk && sk->b;
     struct buf b;
@@ -585,7 +632,7 @@ static struct jv *join(struct jrt *r, struct jv *x, const char *sep, size_t sepl
                 continue;
             if (e->kind == JV_FLOAT || e->kind == JV_INT) {
                 char num[64];
-                jv_js_number(e->kind == JV_INT ? (double)e->i : e->f, num, sizeof(num));
+                jv_js_number(jv_num(e), num, sizeof(num));
                 buf_puts(&b, num);
             } else if (e->kind == JV_STR || e->kind == JV_BOOL) {
                 jv_print(&b, e);
@@ -599,26 +646,40 @@ static struct jv *join(struct jrt *r, struct jv *x, const char *sep, size_t sepl
     return s;
 }
 
-static struct jv *indent(struct jrt *r, struct jv *x, int64_t width, bool first, bool blank)
+/* " ".repeat(width) before the lines: a negative or infinite width is
+ * JavaScript's RangeError, NaN is 0; one wider than the output cannot fit. */
+static struct jv *indent(struct jrt *r, struct jv *x, const struct jv *w, bool first, bool blank)
 {
+    const double wd = w ? jv_num(w) : 4;
+    if (wd < 0 || isinf(wd)) {
+        char num[64];
+        jv_js_number(wd, num, sizeof(num));
+        return jerr(r, "Invalid count value: %s", num);
+    }
+    if (wd > (double)r->out->max)
+        return r->oom = true, NULL;
+    const size_t width = isnan(wd) ? 0 : (size_t)wd;
     struct buf b;
     buf_init(&b, r->out->max);
     size_t line = 0, start = 0;
-    for (size_t i = 0; i <= x->len; i++) {
+    int rc = 0;
+    for (size_t i = 0; i <= x->len && !rc; i++) {
         if (i < x->len && x->s[i] != '\n')
             continue;
         const size_t n = i - start;
         if (line)
-            buf_putc(&b, '\n');
+            rc = buf_putc(&b, '\n');
         if (!((!first && line == 0) || (!blank && n == 0)))
-            for (int64_t k = 0; k < width && k < 256; k++)
-                buf_putc(&b, ' ');
-        buf_append(&b, x->s + start, n);
+            for (size_t k = 0; k < width && !rc; k++)
+                rc = buf_putc(&b, ' ');
+        rc = rc ? rc : buf_append(&b, x->s + start, n);
         start = i + 1;
         line++;
     }
-    struct jv *s = jv_str(r, b.data ? b.data : "", b.len);
+    struct jv *s = rc ? NULL : jv_str(r, b.data ? b.data : "", b.len);
     buf_free(&b);
+    if (rc)
+        r->oom = true;
     return s;
 }
 
@@ -675,15 +736,17 @@ static struct jv *filter_plain(struct jrt *r, struct jv *x, const char *f)
         if (!strcmp(f, "title")) return str_case(r, x, 2);
         if (!strcmp(f, "capitalize")) return str_case(r, x, 3);
         if (!strcmp(f, "trim")) return str_trim(r, x, true, true);
-        if (!strcmp(f, "indent")) return indent(r, x, 4, false, false);
+        if (!strcmp(f, "indent")) return indent(r, x, NULL, false, false);
         if (!strcmp(f, "join") || !strcmp(f, "string")) return x;
-        if (!strcmp(f, "int")) return jv_int(r, strtoll(x->s, NULL, 10));
-        if (!strcmp(f, "float")) return jv_float(r, strtod(x->s, NULL));
+        if (!strcmp(f, "int") || !strcmp(f, "float")) { /* isNaN(val) ? 0 : val */
+            const double v = f[0] == 'i' ? js_parse_int(x->s) : js_parse_float(x->s);
+            return f[0] == 'i' ? jv_intd(r, isnan(v) ? 0 : v) : jv_float(r, isnan(v) ? 0 : v);
+        }
         return jerr(r, "Unknown StringValue filter: %s", f);
     }
     if (x->kind == JV_INT || x->kind == JV_FLOAT) {
-        if (!strcmp(f, "abs")) return x->kind == JV_INT ? jv_int(r, x->i < 0 ? -x->i : x->i) : jv_float(r, fabs(x->f));
-        if (!strcmp(f, "int")) return jv_int(r, x->kind == JV_INT ? x->i : (int64_t)floor(x->f));
+        if (!strcmp(f, "abs")) return x->kind == JV_INT ? jv_intd(r, fabs(jv_num(x))) : jv_float(r, fabs(x->f));
+        if (!strcmp(f, "int")) return x->kind == JV_INT ? x : jv_intd(r, floor(x->f)); /* Math.floor */
         if (!strcmp(f, "float")) return jv_float(r, numv(x));
         if (!strcmp(f, "string")) {
             struct buf b;
@@ -775,14 +838,11 @@ struct jv *jfilter_named(struct jrt *r, struct jv *x, const char *f, const struc
     }
     if (!strcmp(f, "int") || !strcmp(f, "float")) {
         struct jv *dflt = pos->n ? pos->items[0] : jv_get(kw, "default", 7);
-        if (x->kind == JV_STR) {
-            char *end;
-            if (f[0] == 'i') {
-                long long v = strtoll(x->s, &end, 10);
-                return end == x->s ? (dflt ? dflt : jv_int(r, 0)) : jv_int(r, v);
-            }
-            double v = strtod(x->s, &end);
-            return end == x->s ? (dflt ? dflt : jv_float(r, 0)) : jv_float(r, v);
+        if (x->kind == JV_STR) { /* parseInt(s, 10) / parseFloat(s); NaN: the default */
+            const double v = f[0] == 'i' ? js_parse_int(x->s) : js_parse_float(x->s);
+            if (isnan(v))
+                return dflt ? dflt : f[0] == 'i' ? jv_int(r, 0) : jv_float(r, 0);
+            return f[0] == 'i' ? jv_intd(r, v) : jv_float(r, v);
         }
         if (x->kind == JV_INT || x->kind == JV_FLOAT)
             return x;
@@ -808,10 +868,10 @@ struct jv *jfilter_named(struct jrt *r, struct jv *x, const char *f, const struc
             struct jv *at = pos->n > 2 ? pos->items[2] : jv_get(kw, "attribute", 9);
             if ((rev && rev->kind != JV_BOOL) || (cs && cs->kind != JV_BOOL))
                 return jerr(r, "reverse and case_sensitive must be booleans");
-            char num[32];
+            char num[64];
             const char *path = NULL;
-            if (at && at->kind == JV_INT)
-                snprintf(num, sizeof(num), "%lld", (long long)at->i), path = num;
+            if (at && at->kind == JV_INT) /* String(value) */
+                jv_js_number(jv_num(at), num, sizeof(num)), path = num;
             else if (at && at->kind == JV_STR)
                 path = at->s;
             else if (at && at->kind != JV_NONE)
@@ -846,7 +906,7 @@ struct jv *jfilter_named(struct jrt *r, struct jv *x, const char *f, const struc
             struct jv *blank = pos->n > 2 ? pos->items[2] : jv_get(kw, "blank", 5);
             if (w && w->kind != JV_INT)
                 return jerr(r, "width must be a number");
-            return indent(r, x, w ? w->i : 4, first && jv_truth(first), blank && jv_truth(blank));
+            return indent(r, x, w, first && jv_truth(first), blank && jv_truth(blank));
         }
         if (!strcmp(f, "replace")) {
             if (!jv_push(r, pos, kw))

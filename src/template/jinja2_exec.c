@@ -111,11 +111,8 @@ static bool js_loose_eq(const struct jv *a, const struct jv *b)
         return an && bn;
     const bool anum = a->kind == JV_INT || a->kind == JV_FLOAT || a->kind == JV_BOOL,
                bnum = b->kind == JV_INT || b->kind == JV_FLOAT || b->kind == JV_BOOL;
-    if (anum && bnum) {
-        const double x = a->kind == JV_INT ? (double)a->i : a->kind == JV_FLOAT ? a->f : a->b;
-        const double y = b->kind == JV_INT ? (double)b->i : b->kind == JV_FLOAT ? b->f : b->b;
-        return x == y;
-    }
+    if (anum && bnum)
+        return jv_num(a) == jv_num(b);
     if (a->kind == JV_STR && b->kind == JV_STR)
         return a->len == b->len && !memcmp(a->s, b->s, a->len);
     if ((a->kind == JV_STR && bnum) || (anum && b->kind == JV_STR)) {
@@ -124,7 +121,7 @@ static bool js_loose_eq(const struct jv *a, const struct jv *b)
         const double x = s->len ? strtod(s->s, &end) : 0;
         if (s->len && *end)
             return false;
-        return x == (n->kind == JV_INT ? (double)n->i : n->kind == JV_FLOAT ? n->f : n->b);
+        return x == jv_num(n);
     }
     return a == b; /* objects, arrays and functions: the same reference */
 }
@@ -144,12 +141,10 @@ bool jv_strict_eq(const struct jv *a, const struct jv *b)
     return a == b;
 }
 
-static double num(const struct jv *v) { return v->kind == JV_INT ? (double)v->i : v->kind == JV_FLOAT ? v->f : v->b; }
-
 static struct jv *arith(struct jrt *r, const char *op, struct jv *l, struct jv *rt)
 {
     const bool fl = l->kind == JV_FLOAT || rt->kind == JV_FLOAT;
-    const double a = num(l), b = num(rt);
+    const double a = jv_num(l), b = jv_num(rt);
     double res;
     if (!strcmp(op, "+"))
         res = a + b;
@@ -173,13 +168,9 @@ static struct jv *arith(struct jrt *r, const char *op, struct jv *l, struct jv *
         return jv_bool(r, a >= b);
     else
         return NULL;
-    if (fl)
-        return jv_float(r, res);
-    /* the oracle keeps computing in doubles; cola's integers are int64: a
-     * result outside them is refused rather than printed wrong */
-    if (!isfinite(res) || fabs(res) >= 9.2233720368547758e18)
-        return jerr(r, "integer result of %s out of range", op);
-    return jv_int(r, (int64_t)res);
+    /* JavaScript numbers: an integer result past 2^53, Infinity (5 // 0) or
+     * NaN (5 % 0) stays an IntegerValue printed as JavaScript prints it */
+    return fl ? jv_float(r, res) : jv_intd(r, res);
 }
 
 static bool contains(const struct jv *hay, const struct jv *needle)
@@ -269,16 +260,14 @@ static struct jv *eval_binary(struct jrt *r, const struct jnode *n, struct jenv 
         return concat_str(r, l, rt);
     const bool lnum = l->kind == JV_INT || l->kind == JV_FLOAT, rnum = rt->kind == JV_INT || rt->kind == JV_FLOAT;
     if (!strcmp(op, "**") && (lnum || l->kind == JV_BOOL) && (rnum || rt->kind == JV_BOOL)) {
-        const double a = num(l), b = num(rt), res = pow(a, b);
+        const double a = jv_num(l), b = jv_num(rt), res = pow(a, b);
         if (a == 0 && b < 0)
             return jerr(r, "0.0 cannot be raised to a negative power");
         if (!isfinite(res))
             return jerr(r, "Exponentiation result is not a finite real number");
         if (l->kind == JV_FLOAT || rt->kind == JV_FLOAT || b < 0)
             return jv_float(r, res);
-        if (fabs(res) >= 9.2233720368547758e18)
-            return jerr(r, "integer result of ** out of range");
-        return jv_int(r, (int64_t)res);
+        return jv_intd(r, res);
     }
     if (lnum && rnum) {
         struct jv *x = arith(r, op, l, rt);
@@ -326,12 +315,14 @@ static size_t cp_split(const char *s, size_t len, size_t *starts)
 static void slice_bounds(int64_t len, const struct jv *a, const struct jv *b, int64_t step,
                          int64_t *start, int64_t *stop)
 {
+    /* jv_index keeps big values within +-2^62: len + x cannot overflow */
+    const int64_t x = a->kind == JV_UNDEF ? 0 : jv_index(a), y = b->kind == JV_UNDEF ? 0 : jv_index(b);
     if (step >= 0) {
-        *start = a->kind == JV_UNDEF ? 0 : a->i < 0 ? (len + a->i > 0 ? len + a->i : 0) : (a->i < len ? a->i : len);
-        *stop = b->kind == JV_UNDEF ? len : b->i < 0 ? (len + b->i > 0 ? len + b->i : 0) : (b->i < len ? b->i : len);
+        *start = a->kind == JV_UNDEF ? 0 : x < 0 ? (len + x > 0 ? len + x : 0) : (x < len ? x : len);
+        *stop = b->kind == JV_UNDEF ? len : y < 0 ? (len + y > 0 ? len + y : 0) : (y < len ? y : len);
     } else {
-        *start = a->kind == JV_UNDEF ? len - 1 : a->i < 0 ? (len + a->i > -1 ? len + a->i : -1) : (a->i < len - 1 ? a->i : len - 1);
-        *stop = b->kind == JV_UNDEF ? -1 : b->i < -1 ? (len + b->i > -1 ? len + b->i : -1) : (b->i < len - 1 ? b->i : len - 1);
+        *start = a->kind == JV_UNDEF ? len - 1 : x < 0 ? (len + x > -1 ? len + x : -1) : (x < len - 1 ? x : len - 1);
+        *stop = b->kind == JV_UNDEF ? -1 : y < -1 ? (len + y > -1 ? len + y : -1) : (y < len - 1 ? y : len - 1);
     }
 }
 
@@ -346,7 +337,9 @@ static struct jv *eval_slice(struct jrt *r, struct jv *obj, const struct jnode *
     if ((a->kind != JV_INT && a->kind != JV_UNDEF) || (b->kind != JV_INT && b->kind != JV_UNDEF) ||
         (c->kind != JV_INT && c->kind != JV_UNDEF))
         return jerr(r, "Slice start, stop and step must be numeric or undefined");
-    const int64_t stp = c->kind == JV_UNDEF ? 1 : c->i;
+    if (c->kind == JV_INT && c->big && isnan(c->f))
+        return obj->kind == JV_STR ? jv_str(r, "", 0) : jv_new(r, JV_ARRAY); /* sign(NaN): nothing */
+    int64_t stp = c->kind == JV_UNDEF ? 1 : jv_index(c);
     if (stp == 0)
         return jerr(r, "slice step cannot be zero");
     size_t *starts = NULL;
@@ -360,6 +353,10 @@ static struct jv *eval_slice(struct jrt *r, struct jv *obj, const struct jnode *
     }
     int64_t start, stop;
     slice_bounds(len, a, b, stp, &start, &stop);
+    if (stp > len + 1) /* a longer step takes the first item only: i += stp cannot overflow */
+        stp = len + 1;
+    else if (stp < -(len + 1))
+        stp = -(len + 1);
     struct jv *out = obj->kind == JV_STR ? NULL : jv_new(r, JV_ARRAY);
     struct buf sb;
     buf_init(&sb, obj->len + 1);
@@ -388,8 +385,9 @@ static struct jv *member(struct jrt *r, struct jv *obj, struct jv *prop)
     }
     if (obj->kind == JV_ARRAY || obj->kind == JV_STR) {
         if (prop->kind == JV_INT) {
+            const int64_t pi = jv_index(prop); /* Array.at: NaN is 0, Infinity nothing */
             if (obj->kind == JV_ARRAY) {
-                int64_t i = prop->i < 0 ? (int64_t)obj->n + prop->i : prop->i;
+                int64_t i = pi < 0 ? (int64_t)obj->n + pi : pi;
                 return i >= 0 && i < (int64_t)obj->n ? obj->items[i] : undef(r);
             }
             size_t *starts = malloc((obj->len + 1) * sizeof(*starts));
@@ -397,7 +395,7 @@ static struct jv *member(struct jrt *r, struct jv *obj, struct jv *prop)
                 return r->oom = true, NULL;
             int64_t n = (int64_t)cp_split(obj->s, obj->len, starts);
             starts[n] = obj->len;
-            int64_t i = prop->i < 0 ? n + prop->i : prop->i;
+            int64_t i = pi < 0 ? n + pi : pi;
             struct jv *v = i >= 0 && i < n ? jv_str(r, obj->s + starts[i], starts[i + 1] - starts[i])
                                            : undef(r);
             free(starts);
@@ -423,7 +421,7 @@ static struct jv *eval_member(struct jrt *r, const struct jnode *n, struct jenv 
             return eval_slice(r, obj, n->b, e);
         prop = jeval(r, n->b, e);
     } else if (n->b->type == JN_INT) {
-        prop = jv_int(r, n->b->i);
+        prop = jv_intd(r, n->b->f);
     } else {
         prop = jv_cstr(r, n->b->s);
     }
@@ -454,7 +452,7 @@ struct jv *jeval(struct jrt *r, const struct jnode *n, struct jenv *e)
     r->line = n->line;
     switch (n->type) {
     case JN_STR: return jv_str(r, n->s, n->len);
-    case JN_INT: return jv_int(r, n->i);
+    case JN_INT: return jv_intd(r, n->f); /* Number(text), as the oracle reads it */
     case JN_FLOAT: return jv_float(r, n->f);
     case JN_NAME: return jenv_lookup(r, e, n->s, n->len);
     case JN_LIST: return eval_list(r, &n->args, e, false);
@@ -495,8 +493,8 @@ struct jv *jeval(struct jrt *r, const struct jnode *n, struct jenv *e)
         const double sign = !strcmp(n->s, "-") ? -1 : 1;
         if (x->kind == JV_FLOAT)
             return jv_float(r, sign * x->f);
-        if (x->kind == JV_INT || x->kind == JV_BOOL)
-            return jv_int(r, (int64_t)sign * (x->kind == JV_INT ? x->i : x->b));
+        if (x->kind == JV_INT || x->kind == JV_BOOL) /* -0 included, as in JavaScript */
+            return jv_intd(r, sign * jv_num(x));
         return jerr(r, "Unknown operator \"%s\" for %s", n->s, jv_type(x));
     }
     case JN_TERNARY: {

@@ -246,10 +246,17 @@ static int lex_number(struct lx *l, const char *sign)
         while (l->pos < l->n && is_digit(l->src[l->pos]))
             l->pos++;
     }
-    char tmp[128];
-    snprintf(tmp, sizeof(tmp), "%s%.*s", sign, (int)(l->pos - start < 100 ? l->pos - start : 100),
-             l->src + start);
-    return push(l, l->pos > start ? JT_NUM : JT_UNARY, tmp, strlen(tmp));
+    /* the whole literal (Number() of every digit; the source is bounded) */
+    const size_t sl = strlen(sign), nl = l->pos - start;
+    char *tmp = malloc(sl + nl + 1);
+    if (!tmp)
+        return err_set(l->err, COLA_ENOMEM, "jinja: out of memory");
+    memcpy(tmp, sign, sl);
+    memcpy(tmp + sl, l->src + start, nl);
+    tmp[sl + nl] = '\0';
+    const int rc = push(l, l->pos > start ? JT_NUM : JT_UNARY, tmp, sl + nl);
+    free(tmp);
+    return rc;
 }
 
 static int lex_code(struct lx *l, int *depth)

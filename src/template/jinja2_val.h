@@ -21,6 +21,7 @@ struct jv {
     uint8_t kind;
     bool tuple, kwargs;
     bool b;
+    bool big;                   /* JV_INT: the value is f, not i (see jv_intd) */
     int64_t i;
     double f;
     const char *s;              /* JV_STR; JV_FUNC method: its name */
@@ -55,6 +56,18 @@ struct jv *jv_str(struct jrt *r, const char *s, size_t len);
 struct jv *jv_cstr(struct jrt *r, const char *s);
 struct jv *jv_int(struct jrt *r, int64_t i);
 struct jv *jv_float(struct jrt *r, double f);
+/* The oracle's integers are JavaScript numbers. A JV_INT holds i when the
+ * value is a safe integer (|v| <= 2^53, so int64 arithmetic on it and its
+ * printing agree with JavaScript); anything else an integer operation makes
+ * (2 ** 70, 5 // 0 = Infinity, 5 % 0 = NaN, -0) is kept as the double f with
+ * big set, printed as JavaScript prints it. jv_int(i) and jv_intd(d) choose. */
+#define JV_SAFE_INT 9007199254740992.0
+struct jv *jv_intd(struct jrt *r, double d);
+/* The number of a JV_INT, JV_FLOAT or JV_BOOL as a double (else 0). */
+double jv_num(const struct jv *v);
+/* A JV_INT as an index or count: i, or for a big value NaN as 0 and the
+ * rest as +-2^62 (beyond every length, and no overflow adding one). */
+int64_t jv_index(const struct jv *v);
 struct jv *jv_bool(struct jrt *r, bool b);
 bool jv_push(struct jrt *r, struct jv *arr, struct jv *x);
 struct jv *jv_get(const struct jv *obj, const char *k, size_t klen);

@@ -35,10 +35,43 @@ struct jv *jv_cstr(struct jrt *r, const char *s) { return jv_str(r, s, strlen(s)
 
 struct jv *jv_int(struct jrt *r, int64_t i)
 {
+    if (i > (int64_t)JV_SAFE_INT || i < -(int64_t)JV_SAFE_INT)
+        return jv_intd(r, (double)i);
     struct jv *v = jv_new(r, JV_INT);
     if (v)
         v->i = i;
     return v;
+}
+
+struct jv *jv_intd(struct jrt *r, double d)
+{
+    if (fabs(d) <= JV_SAFE_INT && d == floor(d) && !(d == 0 && signbit(d)))
+        return jv_int(r, (int64_t)d); /* in range: the conversion is exact */
+    struct jv *v = jv_new(r, JV_INT);
+    if (v) {
+        v->big = true;
+        v->f = d;
+    }
+    return v;
+}
+
+double jv_num(const struct jv *v)
+{
+    switch (v->kind) {
+    case JV_INT: return v->big ? v->f : (double)v->i;
+    case JV_FLOAT: return v->f;
+    case JV_BOOL: return v->b;
+    default: return 0;
+    }
+}
+
+int64_t jv_index(const struct jv *v)
+{
+    if (!v->big)
+        return v->i;
+    if (isnan(v->f))
+        return 0;
+    return v->f > 0 ? INT64_C(1) << 62 : -(INT64_C(1) << 62);
 }
 
 struct jv *jv_float(struct jrt *r, double f)
@@ -119,7 +152,7 @@ bool jv_truth(const struct jv *v)
 {
     switch (v->kind) {
     case JV_BOOL: return v->b;
-    case JV_INT: return v->i != 0;
+    case JV_INT: return v->big ? v->f != 0 && !isnan(v->f) : v->i != 0;
     case JV_FLOAT: return v->f != 0 && !isnan(v->f);
     case JV_STR: return v->len > 0;
     case JV_ARRAY: return v->n > 0;
@@ -271,14 +304,14 @@ int jv_json(struct buf *b, const struct jv *v, const struct jv_json_opts *o, int
     case JV_NONE: buf_puts(b, "null"); return 0;
     case JV_UNDEF: buf_puts(b, undef_null ? "null" : "undefined"); return 0;
     case JV_BOOL: buf_puts(b, v->b ? "true" : "false"); return 0;
-    case JV_INT: buf_printf(b, "%lld", (long long)v->i); return 0;
-    case JV_FLOAT:
-        if (isnan(v->f) || isinf(v->f)) {
+    case JV_INT:
+    case JV_FLOAT: /* JSON.stringify of the number */
+        if (v->kind == JV_INT && !v->big)
+            buf_printf(b, "%lld", (long long)v->i);
+        else if (isnan(v->f) || isinf(v->f))
             buf_puts(b, "null");
-            return 0;
-        }
-        jv_js_number(v->f, num, sizeof(num));
-        buf_puts(b, num);
+        else
+            jv_js_number(v->f, num, sizeof(num)), buf_puts(b, num);
         return 0;
     case JV_STR: jv_json_str(b, v->s, v->len, o->ascii); return 0;
     case JV_ARRAY:
@@ -342,7 +375,11 @@ int jv_print(struct buf *b, const struct jv *v)
     case JV_NONE:
     case JV_UNDEF: return 0;
     case JV_BOOL: return buf_puts(b, v->b ? "true" : "false");
-    case JV_INT: return buf_printf(b, "%lld", (long long)v->i);
+    case JV_INT:
+        if (!v->big)
+            return buf_printf(b, "%lld", (long long)v->i);
+        jv_js_number(v->f, num, sizeof(num)); /* String(number) */
+        return buf_puts(b, num);
     case JV_FLOAT:
         if (v->f == 0 && signbit(v->f))
             return buf_puts(b, "-0.0");
@@ -369,11 +406,12 @@ struct jv *jv_from_json(struct jrt *r, const json_t *j, int depth)
     case JSON_NULL: return jv_new(r, JV_NONE);
     case JSON_TRUE: return jv_bool(r, true);
     case JSON_FALSE: return jv_bool(r, false);
-    case JSON_INTEGER: return jv_int(r, json_integer_value(j));
+    case JSON_INTEGER: /* JSON.parse makes every number a double */
+        return jv_intd(r, (double)json_integer_value(j));
     case JSON_REAL: {
         const double f = json_real_value(j);
-        if (f == floor(f) && fabs(f) < 9007199254740992.0) /* a JS integer */
-            return jv_int(r, (int64_t)f);
+        if (isfinite(f) && f == floor(f)) /* Number.isInteger: an IntegerValue */
+            return jv_intd(r, f);
         return jv_float(r, f);
     }
     case JSON_STRING: return jv_str(r, json_string_value(j), json_string_length(j));
