@@ -183,12 +183,13 @@ static bool contains(const struct jv *hay, const struct jv *needle)
 }
 
 /* An element of an array as RuntimeValue.toString() gives it: strings and
- * numbers as text (floats as {{ }} prints them), null "null", undefined
- * "undefined", lists and dicts as JSON. */
+ * numbers as text (floats as {{ }} prints them), none and undefined
+ * "undefined" (the oracle's NullValue holds JavaScript's undefined), lists
+ * and dicts as JSON. */
 static int js_element(struct buf *b, const struct jv *v)
 {
     switch (v->kind) {
-    case JV_NONE: return buf_puts(b, "null");
+    case JV_NONE:
     case JV_UNDEF: return buf_puts(b, "undefined");
     default: return jv_print(b, v);
     }

@@ -68,7 +68,12 @@ static const char *const cases[][2] = {
 static const char *const more_cases[][2] = {
     /* `~` and `+` with a string convert the other side as JavaScript's toString
      * (strings checked with the oracle) */
-    {"{{ 'a' ~ {'x': 1} }}", "a[object Map]"},
+    {"{{ 'a' ~ {'x': 1} }}|{{ 'a' ~ [1, 'b', 2.5, 1.0, true, none, nope, [3, [4]], {'k': [1.0]}] }}|{{ 1.0 ~ 'a' }}|{{ 'a' + 2.0 }}|{{ -0.0 ~ '' }}|{{ true ~ '' }}|{{ false + 'x' }}",
+     "a[object Map]|a1,b,2.5,1.0,true,undefined,undefined,[3, [4]],{\"k\": [1]}|1a|a2|0|true|falsex"},
+    {"{{ 'a' + x }}|{{ l + 'z' }}|{{ 'a' ~ x.b }}|{{ 1.5 ~ 'a' }}|{{ 1000000000000000000000.0 ~ '' }}|{{ 0.1 + 0.2 ~ '' }}|{{ 'a' ~ [] }}|{{ 'a' ~ {} }}|{{ 'a' ~ [x.c] }}|{{ [x.c]|join(',') }}",
+     "a[object Map]|3,1,2z|a1,2.5,é\n\"<|1.5a|1e+21|0.30000000000000004|a|a[object Map]|aundefined|"},
+    {"{{ 'a' ~ namespace(b=1) }}|{{ 'a' ~ m }}|{{ n ~ g }}|{{ 'a' ~ (1, 2.0) }}",
+     "a[object Map]|a{\"role\": \"user\", \"content\": \"a\"},{\"role\": \"assistant\", \"content\": \"b\"}|-3.72,1e+300,9007199254740992,0|a1,2.0"},
     {"{{ 'a' + [3, 1, 2] }}", "a3,1,2"},
     {"{{ 'a' ~ 1.0 }}|{{ 'a' ~ 2.5 }}|{{ 'n' ~ -0.0 }}", "a1|a2.5|n0"},
     {"{{ 'a' ~ [1.0, {'k': 'v'}, [1, 2]] }}", "a1.0,{\"k\": \"v\"},[1, 2]"},
@@ -201,6 +206,8 @@ static const char *const number_cases[][2] = {
 };
 
 static const char *const oracle_errors[][2] = {
+    {"{{ 'a' ~ nope }}", "Cannot perform operation ~ on undefined values"},
+    {"{{ 'a' + none }}", "Cannot perform operation on null values"},
     {"{{ 'a'|indent(-1) }}", "Invalid count value: -1"},
     {"{{ 'a'|indent(5 // 0) }}", "Invalid count value: Infinity"},
     {"{% for c in 'abc' %}{{ c }}-{% endfor %}", "Expected iterable or object type in for loop: got StringValue"},
