@@ -38,6 +38,7 @@
 #define JINJA2_MAX_NEST 200
 #define JINJA2_MAX_STEPS 20000000ul
 #define JINJA2_MAX_DEPTH 200            /* macro calls */
+#define JINJA2_MAX_VALUE_DEPTH 200      /* lists/dicts inside each other, printed or from ctx */
 #define JINJA2_MAX_SCRATCH ((size_t)256 << 20)
 
 struct jinja2;

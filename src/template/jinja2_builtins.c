@@ -2,6 +2,7 @@
  * as @huggingface/jinja defines them (the same names, the same errors for
  * what it does not know). */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,31 +167,32 @@ static struct jv *str_replace(struct jrt *r, const struct jv *s, struct jv *args
     struct buf b;
     buf_init(&b, r->out->max);
     size_t i = 0;
+    int rc = 0;
     if (!old->len) { /* between every code point */
-        for (; i <= s->len; i++) {
+        for (; i <= s->len && !rc; i++) {
             if ((i == s->len || ((unsigned char)s->s[i] & 0xC0) != 0x80) && left > 0) {
-                buf_append(&b, new_->s, new_->len);
+                rc = buf_append(&b, new_->s, new_->len);
                 left--;
             }
-            if (i < s->len)
-                buf_putc(&b, s->s[i]);
+            if (i < s->len && !rc)
+                rc = buf_putc(&b, s->s[i]);
         }
     } else {
-        while (i < s->len) {
+        while (i < s->len && !rc) {
             const char *hit = left > 0 ? memmem(s->s + i, s->len - i, old->s, old->len) : NULL;
             if (!hit) {
-                buf_append(&b, s->s + i, s->len - i);
+                rc = buf_append(&b, s->s + i, s->len - i);
                 break;
             }
-            buf_append(&b, s->s + i, (size_t)(hit - (s->s + i)));
-            buf_append(&b, new_->s, new_->len);
+            rc = buf_append(&b, s->s + i, (size_t)(hit - (s->s + i)));
+            rc = rc ? rc : buf_append(&b, new_->s, new_->len);
             i = (size_t)(hit - s->s) + old->len;
             left--;
         }
     }
-    struct jv *o = jv_str(r, b.data ? b.data : "", b.len);
+    struct jv *o = rc ? NULL : jv_str(r, b.data ? b.data : "", b.len);
     buf_free(&b);
-    return o;
+    return jprinted(r, rc) ? o : NULL;
 }
 
 /* ---------------------------------------------------------------- numbers */
@@ -443,23 +445,28 @@ static struct jv *strftime_fn(struct jrt *r, struct jv *args)
     struct tm tm;
     localtime_r(&r->now, &tm);
     struct buf b;
-    buf_init(&b, 4096);
+    buf_init(&b, r->out->max);
     const struct jv *f = args->items[0];
-    for (size_t i = 0; i < f->len; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < f->len && !rc; i++) {
         if (f->s[i] != '%' || i + 1 >= f->len || !strchr("YmdbBHM%", f->s[i + 1])) {
-            buf_putc(&b, f->s[i]);
+            rc = buf_putc(&b, f->s[i]);
             continue;
         }
         switch (f->s[++i]) {
-        case 'Y': buf_printf(&b, "%d", tm.tm_year + 1900); break;
-        case 'm': buf_printf(&b, "%02d", tm.tm_mon + 1); break;
-        case 'd': buf_printf(&b, "%02d", tm.tm_mday); break;
-        case 'b': buf_printf(&b, "%.3s", mon[tm.tm_mon]); break;
-        case 'B': buf_puts(&b, mon[tm.tm_mon]); break;
-        case 'H': buf_printf(&b, "%02d", tm.tm_hour); break;
-        case 'M': buf_printf(&b, "%02d", tm.tm_min); break;
-        default: buf_putc(&b, '%');
+        case 'Y': rc = buf_printf(&b, "%d", tm.tm_year + 1900); break;
+        case 'm': rc = buf_printf(&b, "%02d", tm.tm_mon + 1); break;
+        case 'd': rc = buf_printf(&b, "%02d", tm.tm_mday); break;
+        case 'b': rc = buf_printf(&b, "%.3s", mon[tm.tm_mon]); break;
+        case 'B': rc = buf_puts(&b, mon[tm.tm_mon]); break;
+        case 'H': rc = buf_printf(&b, "%02d", tm.tm_hour); break;
+        case 'M': rc = buf_printf(&b, "%02d", tm.tm_min); break;
+        default: rc = buf_putc(&b, '%');
         }
+    }
+    if (rc) {
+        buf_free(&b);
+        return r->oom = true, NULL;
     }
     struct jv *o = jv_str(r, b.data ? b.data : "", b.len);
     buf_free(&b);
@@ -599,8 +606,17 @@ static struct jv *tojson(struct jrt *r, struct jv *x, struct jv *kw)
         o.item_sep = sep->items[0]->s;
         o.key_sep = sep->items[1]->s;
     }
-    const int64_t iw = ind && ind->kind == JV_INT ? jv_index(ind) : 0;
-    o.indent = iw > 64 ? 64 : iw < 0 ? 0 : (int)iw;
+    /* indent ? " ".repeat(indent) : "", done for a list or dict only */
+    const double iw = ind && ind->kind == JV_INT ? jv_num(ind) : 0;
+    if (iw != 0 && !isnan(iw) && (x->kind == JV_ARRAY || x->kind == JV_OBJECT || x->kind == JV_NS)) {
+        char num[64];
+        jv_js_number(iw, num, sizeof(num));
+        if (iw < 0 || isinf(iw))
+            return jerr(r, "Invalid count value: %s", num);
+        if (iw > (double)r->out->max || iw > INT_MAX)
+            return r->oom = true, NULL;
+        o.indent = (int)iw;
+    }
     o.ascii = asc && asc->b;
     o.sort_keys = sk && sk->b;
     struct buf b;
@@ -608,42 +624,32 @@ static struct jv *tojson(struct jrt *r, struct jv *x, struct jv *kw)
     const int rc = jv_json(&b, x, &o, 0, true);
     struct jv *s = rc ? NULL : jv_str(r, b.data ? b.data : "", b.len);
     buf_free(&b);
-    if (rc)
-        return rc == COLA_EFORMAT ? jerr(r, "Cannot convert to JSON: %s", jv_type(x)) : (r->oom = true, NULL);
-    return s;
+    return jprinted(r, rc) ? s : NULL;
 }
 
 static struct jv *join(struct jrt *r, struct jv *x, const char *sep, size_t seplen)
 {
     struct buf b;
     buf_init(&b, r->out->max);
+    int rc = 0;
     if (x->kind == JV_STR) { /* Array.from(string) */
-        for (size_t i = 0; i < x->len; i++) {
+        for (size_t i = 0; i < x->len && !rc; i++) {
             if (i && ((unsigned char)x->s[i] & 0xC0) != 0x80)
-                buf_append(&b, sep, seplen);
-            buf_putc(&b, x->s[i]);
+                rc = buf_append(&b, sep, seplen);
+            rc = rc ? rc : buf_putc(&b, x->s[i]);
         }
     } else {
-        for (size_t i = 0; i < x->n; i++) { /* JS Array.join of the raw values */
-            if (i)
-                buf_append(&b, sep, seplen);
+        for (size_t i = 0; i < x->n && !rc; i++) { /* JS Array.join of the raw values */
             const struct jv *e = x->items[i];
-            if (e->kind == JV_NONE || e->kind == JV_UNDEF)
-                continue;
-            if (e->kind == JV_FLOAT || e->kind == JV_INT) {
-                char num[64];
-                jv_js_number(jv_num(e), num, sizeof(num));
-                buf_puts(&b, num);
-            } else if (e->kind == JV_STR || e->kind == JV_BOOL) {
-                jv_print(&b, e);
-            } else {
-                buf_puts(&b, e->kind == JV_ARRAY ? "" : "[object Map]");
-            }
+            if (i)
+                rc = buf_append(&b, sep, seplen);
+            if (!rc && e->kind != JV_NONE && e->kind != JV_UNDEF) /* null and undefined: "" */
+                rc = jv_js_string(&b, e);
         }
     }
-    struct jv *s = jv_str(r, b.data ? b.data : "", b.len);
+    struct jv *s = rc ? NULL : jv_str(r, b.data ? b.data : "", b.len);
     buf_free(&b);
-    return s;
+    return jprinted(r, rc) ? s : NULL;
 }
 
 /* " ".repeat(width) before the lines: a negative or infinite width is
@@ -710,10 +716,10 @@ static struct jv *filter_plain(struct jrt *r, struct jv *x, const char *f)
             struct buf b;
             buf_init(&b, r->out->max);
             const struct jv_json_opts o = {0};
-            jv_json(&b, x, &o, 0, false);
-            struct jv *s = jv_str(r, b.data ? b.data : "", b.len);
+            const int rc = jv_json(&b, x, &o, 0, false); /* never a partial text */
+            struct jv *s = rc ? NULL : jv_str(r, b.data ? b.data : "", b.len);
             buf_free(&b);
-            return s;
+            return jprinted(r, rc) ? s : NULL;
         }
         if (!strcmp(f, "unique")) {
             struct jv *o = jv_new(r, JV_ARRAY);

@@ -24,6 +24,21 @@ struct jv *jerr(struct jrt *r, const char *fmt, ...)
 
 static struct jv *undef(struct jrt *r) { return jv_new(r, JV_UNDEF); }
 
+bool jprinted(struct jrt *r, int rc)
+{
+    switch (rc) {
+    case 0: return true;
+    case COLA_ERANGE:
+        if (!r->err->code)
+            err_set(r->err, COLA_ERANGE,
+                    "jinja: line %d: a value nested deeper than %d lists and dicts cannot be printed",
+                    r->line, JINJA2_MAX_VALUE_DEPTH);
+        return false;
+    case COLA_EFORMAT: jerr(r, "Cannot convert to JSON: FunctionValue"); return false;
+    default: r->oom = true; return false;
+    }
+}
+
 /* ---------------------------------------------------------------- scopes */
 
 struct jenv *jenv_new(struct jrt *r, struct jenv *parent)
@@ -195,10 +210,7 @@ static int js_element(struct buf *b, const struct jv *v)
     }
 }
 
-/* What `~` and `+` with a string make of a value: JavaScript's
- * value.toString() on the oracle's raw value — a dict (a JS Map) is
- * "[object Map]", a list its elements joined by ",", a float 1.0 is "1". */
-static int js_string(struct buf *b, const struct jv *v)
+int jv_js_string(struct buf *b, const struct jv *v)
 {
     char num[64];
     switch (v->kind) {
@@ -210,9 +222,11 @@ static int js_string(struct buf *b, const struct jv *v)
     case JV_OBJECT:
     case JV_NS: return buf_puts(b, "[object Map]");
     case JV_ARRAY:
-        for (size_t i = 0; i < v->n; i++)
-            if ((i && buf_putc(b, ',')) || js_element(b, v->items[i]))
-                return COLA_ENOMEM;
+        for (size_t i = 0; i < v->n; i++) {
+            int rc = i ? buf_putc(b, ',') : 0;
+            if (rc || (rc = js_element(b, v->items[i])))
+                return rc;
+        }
         return 0;
     default: return jv_print(b, v);
     }
@@ -222,9 +236,9 @@ static struct jv *concat_str(struct jrt *r, struct jv *l, struct jv *rt)
 {
     struct buf b;
     buf_init(&b, r->out->max);
-    if (js_string(&b, l) || js_string(&b, rt)) {
+    int rc = jv_js_string(&b, l);
+    if (!jprinted(r, rc ? rc : jv_js_string(&b, rt))) {
         buf_free(&b);
-        r->oom = true;
         return NULL;
     }
     struct jv *s = jv_str(r, b.data ? b.data : "", b.len);

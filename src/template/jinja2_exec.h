@@ -14,6 +14,16 @@ struct jv *jeval(struct jrt *r, const struct jnode *n, struct jenv *e);
 bool jeval_args(struct jrt *r, const struct jlist *args, struct jenv *e, struct jv **pos,
                 struct jv **kw);
 bool jv_strict_eq(const struct jv *a, const struct jv *b);
+/* What `~`, `+` with a string and `join` make of a value: JavaScript's
+ * value.toString() on the oracle's raw value — a dict (a JS Map) is
+ * "[object Map]", a list its elements joined by "," (each as the oracle's
+ * toString: none "undefined", floats "1.0", lists and dicts as JSON), a
+ * float 1.0 is "1". Codes as jv_print. */
+int jv_js_string(struct buf *b, const struct jv *v);
+/* rc from jv_print/jv_json/jv_js_string onto the render: true for 0; else
+ * the error set (the depth limit as COLA_ERANGE naming it, a function as
+ * the oracle's "Cannot convert to JSON", the rest as out of memory). */
+bool jprinted(struct jrt *r, int rc);
 /* Call fn with positional args (a trailing kwargs object included). */
 struct jv *jcall(struct jrt *r, struct jv *fn, struct jv *args, struct jenv *e);
 /* Run statements, appending to out. 0, JC_BREAK, JC_CONTINUE, or -1 (error). */

@@ -230,7 +230,7 @@ static int exec_callblock(struct jrt *r, const struct jnode *n, struct jenv *e, 
     if (!ne || !jenv_set(r, ne, "caller", caller))
         return JC_ERR;
     struct jv *res = jcall(r, fn, pos, ne);
-    return res && !jv_print(out, res) ? JC_OK : JC_ERR;
+    return res && jprinted(r, jv_print(out, res)) ? JC_OK : JC_ERR;
 }
 
 static int exec_one(struct jrt *r, const struct jnode *n, struct jenv *e, struct buf *out)
@@ -247,7 +247,7 @@ static int exec_one(struct jrt *r, const struct jnode *n, struct jenv *e, struct
             return JC_ERR;
         if (v->kind == JV_FUNC)
             return jerr(r, "Cannot print a function"), JC_ERR;
-        return jv_print(out, v) ? (r->oom = true, JC_ERR) : JC_OK;
+        return jprinted(r, jv_print(out, v)) ? JC_OK : JC_ERR;
     }
     case JN_IF: {
         struct jv *t = jeval(r, n->a, e);
@@ -272,7 +272,7 @@ static int exec_one(struct jrt *r, const struct jnode *n, struct jenv *e, struct
     case JN_FILTERBLOCK: {
         struct jv *body = capture(r, &n->body, e);
         struct jv *v = body ? jfilter_named(r, body, n->s, &n->args, n->flag, e) : NULL;
-        return v && !jv_print(out, v) ? JC_OK : JC_ERR;
+        return v && jprinted(r, jv_print(out, v)) ? JC_OK : JC_ERR;
     }
     case JN_BREAK:
         return JC_BREAK;

@@ -81,6 +81,10 @@ struct jv_json_opts {
     bool ascii, sort_keys;
     const char *item_sep, *key_sep;
 };
+/* JSON of v (the oracle's toJSON) / v as {{ }} prints it, appended to b:
+ * 0, COLA_ENOMEM (b's maximum or memory), COLA_ERANGE (nested deeper than
+ * JINJA2_MAX_VALUE_DEPTH), COLA_EFORMAT (a function inside). On an error b
+ * holds a partial text: never use it. */
 int jv_json(struct buf *b, const struct jv *v, const struct jv_json_opts *o, int depth,
             bool undef_null);
 int jv_print(struct buf *b, const struct jv *v);

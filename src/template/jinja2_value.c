@@ -247,22 +247,23 @@ void jv_js_number(double f, char *out, size_t cap)
     snprintf(out, cap, "%s", buf);
 }
 
-static void jv_json_str(struct buf *b, const char *s, size_t len, bool ascii)
+/* JSON.stringify of a string; ascii: every code unit past 0x7e as \uXXXX. */
+static int jv_json_str(struct buf *b, const char *s, size_t len, bool ascii)
 {
-    buf_putc(b, '"');
-    for (size_t i = 0; i < len; i++) {
+    int rc = buf_putc(b, '"');
+    for (size_t i = 0; i < len && !rc; i++) {
         const unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '"': buf_puts(b, "\\\""); break;
-        case '\\': buf_puts(b, "\\\\"); break;
-        case '\n': buf_puts(b, "\\n"); break;
-        case '\r': buf_puts(b, "\\r"); break;
-        case '\t': buf_puts(b, "\\t"); break;
-        case '\b': buf_puts(b, "\\b"); break;
-        case '\f': buf_puts(b, "\\f"); break;
+        case '"': rc = buf_puts(b, "\\\""); break;
+        case '\\': rc = buf_puts(b, "\\\\"); break;
+        case '\n': rc = buf_puts(b, "\\n"); break;
+        case '\r': rc = buf_puts(b, "\\r"); break;
+        case '\t': rc = buf_puts(b, "\\t"); break;
+        case '\b': rc = buf_puts(b, "\\b"); break;
+        case '\f': rc = buf_puts(b, "\\f"); break;
         default:
             if (c < 0x20) {
-                buf_printf(b, "\\u%04x", c);
+                rc = buf_printf(b, "\\u%04x", c);
             } else if (c >= 0x7f && ascii) {
                 /* decode one UTF-8 sequence and write UTF-16 escapes */
                 unsigned cp = c;
@@ -273,98 +274,110 @@ static void jv_json_str(struct buf *b, const char *s, size_t len, bool ascii)
                     cp = cp << 6 | ((unsigned char)s[++i] & 0x3F);
                 if (cp >= 0x10000) {
                     cp -= 0x10000;
-                    buf_printf(b, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+                    rc = buf_printf(b, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
                 } else {
-                    buf_printf(b, "\\u%04x", cp);
+                    rc = buf_printf(b, "\\u%04x", cp);
                 }
             } else {
-                buf_putc(b, (char)c);
+                rc = buf_putc(b, (char)c);
             }
         }
     }
-    buf_putc(b, '"');
+    return rc ? rc : buf_putc(b, '"');
 }
 
-static void indent_to(struct buf *b, int indent, int depth)
+static int indent_to(struct buf *b, int indent, int depth)
 {
-    buf_putc(b, '\n');
-    for (int i = 0; i < indent * depth; i++)
-        buf_putc(b, ' ');
+    int rc = buf_putc(b, '\n');
+    const size_t n = (size_t)indent * (size_t)depth; /* both bounded: no overflow */
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = buf_putc(b, ' ');
+    return rc;
+}
+
+static int json_number(struct buf *b, const struct jv *v)
+{
+    char num[64];
+    if (v->kind == JV_INT && !v->big)
+        return buf_printf(b, "%lld", (long long)v->i);
+    if (isnan(v->f) || isinf(v->f))
+        return buf_puts(b, "null");
+    jv_js_number(v->f, num, sizeof(num));
+    return buf_puts(b, num);
+}
+
+static int json_list(struct buf *b, const struct jv *v, const struct jv_json_opts *o, int depth,
+                     bool undef_null, const char *isep)
+{
+    int rc = buf_putc(b, '[');
+    for (size_t i = 0; i < v->n && !rc; i++) {
+        if (i)
+            rc = buf_puts(b, isep);
+        if (!rc && o->indent)
+            rc = indent_to(b, o->indent, depth + 1);
+        if (!rc)
+            rc = jv_json(b, v->items[i], o, depth + 1, undef_null);
+    }
+    if (!rc && o->indent && v->n)
+        rc = indent_to(b, o->indent, depth);
+    return rc ? rc : buf_putc(b, ']');
+}
+
+static int json_dict(struct buf *b, const struct jv *v, const struct jv_json_opts *o, int depth,
+                     bool undef_null, const char *isep)
+{
+    const char *ksep = o->key_sep ? o->key_sep : ": ";
+    size_t *order = malloc((v->n ? v->n : 1) * sizeof(*order));
+    if (!order)
+        return COLA_ENOMEM;
+    for (size_t i = 0; i < v->n; i++)
+        order[i] = i;
+    if (o->sort_keys) /* localeCompare; byte order for ASCII keys */
+        for (size_t i = 1; i < v->n; i++)
+            for (size_t j = i; j > 0 && strcmp(v->keys[order[j]]->s, v->keys[order[j - 1]]->s) < 0; j--) {
+                size_t t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+    int rc = buf_putc(b, '{');
+    for (size_t i = 0; i < v->n && !rc; i++) {
+        const struct jv *k = v->keys[order[i]];
+        if (i)
+            rc = buf_puts(b, isep);
+        if (!rc && o->indent)
+            rc = indent_to(b, o->indent, depth + 1);
+        if (!rc)
+            rc = jv_json_str(b, k->s, k->len, o->ascii);
+        if (!rc)
+            rc = buf_puts(b, ksep);
+        if (!rc)
+            rc = jv_json(b, v->items[order[i]], o, depth + 1, undef_null);
+    }
+    free(order);
+    if (!rc && o->indent && v->n)
+        rc = indent_to(b, o->indent, depth);
+    return rc ? rc : buf_putc(b, '}');
 }
 
 int jv_json(struct buf *b, const struct jv *v, const struct jv_json_opts *o, int depth,
             bool undef_null)
 {
-    if (depth > 200)
-        return COLA_ERANGE;
     const char *isep = o->item_sep ? o->item_sep : (o->indent ? "," : ", ");
-    const char *ksep = o->key_sep ? o->key_sep : ": ";
-    char num[64];
     switch (v->kind) {
-    case JV_NONE: buf_puts(b, "null"); return 0;
-    case JV_UNDEF: buf_puts(b, undef_null ? "null" : "undefined"); return 0;
-    case JV_BOOL: buf_puts(b, v->b ? "true" : "false"); return 0;
+    case JV_NONE: return buf_puts(b, "null");
+    case JV_UNDEF: return buf_puts(b, undef_null ? "null" : "undefined");
+    case JV_BOOL: return buf_puts(b, v->b ? "true" : "false");
     case JV_INT:
-    case JV_FLOAT: /* JSON.stringify of the number */
-        if (v->kind == JV_INT && !v->big)
-            buf_printf(b, "%lld", (long long)v->i);
-        else if (isnan(v->f) || isinf(v->f))
-            buf_puts(b, "null");
-        else
-            jv_js_number(v->f, num, sizeof(num)), buf_puts(b, num);
-        return 0;
-    case JV_STR: jv_json_str(b, v->s, v->len, o->ascii); return 0;
+    case JV_FLOAT: return json_number(b, v); /* JSON.stringify of the number */
+    case JV_STR: return jv_json_str(b, v->s, v->len, o->ascii);
     case JV_ARRAY:
-        buf_putc(b, '[');
-        for (size_t i = 0; i < v->n; i++) {
-            if (i)
-                buf_puts(b, isep);
-            if (o->indent)
-                indent_to(b, o->indent, depth + 1);
-            int rc = jv_json(b, v->items[i], o, depth + 1, undef_null);
-            if (rc)
-                return rc;
-        }
-        if (o->indent && v->n)
-            indent_to(b, o->indent, depth);
-        buf_putc(b, ']');
-        return 0;
     case JV_OBJECT:
-    case JV_NS: {
-        size_t *order = malloc((v->n ? v->n : 1) * sizeof(*order));
-        if (!order)
-            return COLA_ENOMEM;
-        for (size_t i = 0; i < v->n; i++)
-            order[i] = i;
-        if (o->sort_keys) /* localeCompare; byte order for ASCII keys */
-            for (size_t i = 1; i < v->n; i++)
-                for (size_t j = i; j > 0 && strcmp(v->keys[order[j]]->s, v->keys[order[j - 1]]->s) < 0; j--) {
-                    size_t t = order[j];
-                    order[j] = order[j - 1];
-                    order[j - 1] = t;
-                }
-        buf_putc(b, '{');
-        for (size_t i = 0; i < v->n; i++) {
-            if (i)
-                buf_puts(b, isep);
-            if (o->indent)
-                indent_to(b, o->indent, depth + 1);
-            jv_json_str(b, v->keys[order[i]]->s, v->keys[order[i]]->len, o->ascii);
-            buf_puts(b, ksep);
-            int rc = jv_json(b, v->items[order[i]], o, depth + 1, undef_null);
-            if (rc) {
-                free(order);
-                return rc;
-            }
-        }
-        free(order);
-        if (o->indent && v->n)
-            indent_to(b, o->indent, depth);
-        buf_putc(b, '}');
-        return 0;
-    }
-    default:
-        return COLA_EFORMAT; /* Cannot convert to JSON: FunctionValue */
+    case JV_NS:
+        if (depth >= JINJA2_MAX_VALUE_DEPTH) /* the 201st list or dict inside another */
+            return COLA_ERANGE;
+        return v->kind == JV_ARRAY ? json_list(b, v, o, depth, undef_null, isep)
+                                   : json_dict(b, v, o, depth, undef_null, isep);
+    default: return COLA_EFORMAT; /* Cannot convert to JSON: FunctionValue */
     }
 }
 
@@ -398,8 +411,10 @@ int jv_print(struct buf *b, const struct jv *v)
 
 struct jv *jv_from_json(struct jrt *r, const json_t *j, int depth)
 {
-    if (depth > 200) {
-        r->oom = true;
+    if (depth >= JINJA2_MAX_VALUE_DEPTH && (json_is_array(j) || json_is_object(j))) {
+        if (!r->err->code)
+            err_set(r->err, COLA_ERANGE, "jinja: the context nests lists and dicts deeper than %d",
+                    JINJA2_MAX_VALUE_DEPTH);
         return NULL;
     }
     switch (json_typeof(j)) {

@@ -171,6 +171,8 @@ static const char *const more_cases[][2] = {
  * 5 % 0 NaN, and every use of such a value (index, slice, count, width,
  * test, filter, JSON) behaves as there (strings from the oracle) */
 static const char *const number_cases[][2] = {
+    {"{{ [1, {'a': []}]|tojson(indent=70) }}|{{ 5|tojson(indent=-1) }}|{{ [1]|tojson(indent=5 % 0) }}|{{ [[1]]|tojson(indent=0) }}",
+     "[\n                                                                      1,\n                                                                      {\n                                                                                                                                            \"a\": []\n                                                                      }\n]|5|[1]|[[1]]"},
     {"{{ g }}|{{ g[0] is integer }}|{{ g[1] is integer }}|{{ g[1] }}|{{ g[2] + 1 }}|{{ g[3] }}|{{ 1 / g[3] }}|{{ g|tojson }}|{{ g[1] // 7 }}",
      "[2, 1e+300, 9007199254740992, 0]|true|true|1e+300|9007199254740992|0|-Infinity|[2, 1e+300, 9007199254740992, 0]|1.4285714285714286e+299"},
     {"{{ 9000000000000000000 + 9000000000000000000 }}|{{ 2 ** 70 }}|{{ 9223372036854775807 + 1 }}|{{ 99999999999 * 99999999999 }}|{{ -9223372036854775807 - 10 }}",
@@ -206,6 +208,9 @@ static const char *const number_cases[][2] = {
 };
 
 static const char *const oracle_errors[][2] = {
+    {"{{ [1]|tojson(indent=-2) }}", "Invalid count value: -2"},
+    {"{{ {}|tojson(indent=5 // 0) }}", "Invalid count value: Infinity"},
+    {"{{ [1, [range]]|tojson }}", "Cannot convert to JSON: FunctionValue"},
     {"{{ 'a' ~ nope }}", "Cannot perform operation ~ on undefined values"},
     {"{{ 'a' + none }}", "Cannot perform operation on null values"},
     {"{{ 'a'|indent(-1) }}", "Invalid count value: -1"},
@@ -403,6 +408,116 @@ static void test_errors_and_limits(void **state)
     jinja2_free(t);
 }
 
+/* {% set ns.v = [ns.v] %} n times: 1 inside n lists */
+static char *nest_src(int n, const char *print)
+{
+    char *src = malloc(256 + strlen(print));
+    assert_non_null(src);
+    snprintf(src, 256 + strlen(print),
+             "{%% set ns = namespace(v=1) %%}{%% for i in range(%d) %%}{%% set ns.v = [ns.v] %%}"
+             "{%% endfor %%}%s", n, print);
+    return src;
+}
+
+static char *brackets(const char *before, int n)
+{
+    char *s = malloc(strlen(before) + 2 * (size_t)n + 3); /* and a closing character */
+    assert_non_null(s);
+    strcpy(s, before);
+    size_t k = strlen(s);
+    for (int i = 0; i < n; i++)
+        s[k++] = '[';
+    s[k++] = '1';
+    for (int i = 0; i < n; i++)
+        s[k++] = ']';
+    s[k] = '\0';
+    return s;
+}
+
+/* Values nested up to JINJA2_MAX_VALUE_DEPTH lists print as the oracle
+ * prints them (the oracle's text: 200 '[' then 1 then 200 ']'; a join
+ * peels one list); one list more is COLA_ERANGE naming the limit from
+ * every printer — never a cut text, never "out of memory" — and so is a
+ * context nested deeper. A text past the output's maximum is COLA_ENOMEM
+ * from every builder, never a shorter text. */
+static void test_value_depth(void **state)
+{
+    (void)state;
+    static const char *const printers[] = {"{{ ns.v }}", "{{ ns.v|string }}", "{{ ns.v|tojson }}",
+                                           "{{ 'a' ~ [ns.v] }}", "{{ [ns.v]|join }}"};
+    for (size_t i = 0; i < sizeof(printers) / sizeof(printers[0]); i++) {
+        char *src = nest_src(JINJA2_MAX_VALUE_DEPTH, printers[i]), *got;
+        char *want = brackets(i == 3 ? "a" : "", i == 4 ? JINJA2_MAX_VALUE_DEPTH - 1 : JINJA2_MAX_VALUE_DEPTH);
+        struct cola_err err;
+        assert_int_equal(render(src, &got, &err, NULL), 0);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+        free(src);
+        src = nest_src(JINJA2_MAX_VALUE_DEPTH + (i == 4 ? 2 : 1), printers[i]);
+        expect_error(src, COLA_ERANGE, "nested deeper than 200 lists and dicts");
+        free(src);
+    }
+    char *src = nest_src(JINJA2_MAX_VALUE_DEPTH, "{{ {'k': ns.v}|tojson|length }}");
+    expect_error(src, COLA_ERANGE, "nested deeper than 200");
+    free(src);
+    /* the context: 200 lists read, 201 refused */
+    for (int n = JINJA2_MAX_VALUE_DEPTH; n <= JINJA2_MAX_VALUE_DEPTH + 1; n++) {
+        char *json = brackets("{\"v\": ", n);
+        strcat(json, "}");
+        json_error_t je;
+        json_t *ctx = json_loads(json, 0, &je);
+        assert_non_null(ctx);
+        struct jinja2 *t = NULL;
+        struct cola_err err = {0};
+        assert_int_equal(jinja2_parse("{{ v|length }}", 14, &t, &err), 0);
+        struct buf b;
+        buf_init(&b, 1 << 20);
+        const int rc = jinja2_render(t, ctx, &b, NULL, &err);
+        if (n == JINJA2_MAX_VALUE_DEPTH) {
+            assert_int_equal(rc, 0);
+            assert_string_equal(b.data, "1");
+        } else {
+            assert_int_equal(rc, COLA_ERANGE);
+            assert_non_null(strstr(err_msg(&err), "deeper than 200"));
+        }
+        buf_free(&b);
+        jinja2_free(t);
+        json_decref(ctx);
+        free(json);
+    }
+}
+
+/* Each builder of a text (|string, tojson, join, ~, replace, indent,
+ * strftime_now, a filter block) past the output's maximum: COLA_ENOMEM,
+ * never a shorter text printed as if whole. */
+static void test_no_cut_text(void **state)
+{
+    (void)state;
+    static const char *const srcs[] = {
+        "{{ (range(400)|list|string)|length }}", "{{ (range(400)|list|tojson)|length }}",
+        "{{ (range(400)|join(',') )|length }}", "{{ ('a' ~ range(400)|list)|length }}",
+        "{{ 'xx'|replace('x', 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy')|replace('y', 'zzzzzzzzzzzzzzzzzzzzzzzzz')|length }}",
+        "{{ strftime_now('yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy'|replace('y', '%B%B%B%B'))|length }}",
+        "{{ ('a\nb'|indent(900, true))|length }}",
+    };
+    for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+        struct jinja2 *t = NULL;
+        struct cola_err err = {0};
+        assert_int_equal(jinja2_parse(srcs[i], strlen(srcs[i]), &t, &err), 0);
+        struct buf b;
+        buf_init(&b, 1000);
+        json_t *ctx = json_object();
+        const int rc = jinja2_render(t, ctx, &b, NULL, &err);
+        if (rc != COLA_ENOMEM)
+            fprintf(stderr, "%s: rc %d [%s] out [%s]\n", srcs[i], rc, err_msg(&err), b.data ? b.data : "");
+        assert_int_equal(rc, COLA_ENOMEM);
+        buf_free(&b);
+        json_decref(ctx);
+        jinja2_free(t);
+    }
+}
+
 static void test_strftime(void **state)
 {
     (void)state;
@@ -429,6 +544,8 @@ int main(void)
         cmocka_unit_test(test_oracle_cases),
         cmocka_unit_test(test_oracle_errors),
         cmocka_unit_test(test_errors_and_limits),
+        cmocka_unit_test(test_value_depth),
+        cmocka_unit_test(test_no_cut_text),
         cmocka_unit_test(test_strftime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
